@@ -1,0 +1,100 @@
+/**
+ * The Kaggle "IMDB top 1000" CSV, the prototype's imdb.csv format: several genres per film
+ * ("Crime, Drama"), runtime as "142 min", poster links, four stars, an overview, quoted fields
+ * with commas, and one row whose year is "PG" (Apollo 13). Users bring their own copy.
+ */
+import { parse } from 'csv-parse/sync';
+import { canonicalGenres, emotionWeightsForGenres } from '../genres.ts';
+import { addProblem, CatalogFileError, count, newReport, slugId, type CatalogMovie, type ParsedCatalog } from '../catalog-movie.ts';
+import { readCatalogFile } from './read-text.ts';
+
+const REQUIRED_COLUMNS = ['Series_Title', 'Released_Year', 'Genre', 'IMDB_Rating'];
+
+interface ParsedRecord {
+  record: Record<string, string>;
+  info: { lines: number };
+}
+
+function emptyToNull(value: string | undefined): string | null {
+  const trimmed = value?.trim() ?? '';
+  return trimmed === '' ? null : trimmed;
+}
+
+export function parseImdbCsv(file: string): ParsedCatalog {
+  const text = readCatalogFile(file);
+  let records: ParsedRecord[];
+  try {
+    records = parse<ParsedRecord>(text, { columns: true, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: false });
+  } catch (error) {
+    const line = (error as { lines?: number }).lines;
+    throw new CatalogFileError(file, `malformed CSV: ${(error as Error).message}`, line);
+  }
+  const header = records[0] ? Object.keys(records[0].record) : [];
+  const missing = REQUIRED_COLUMNS.filter((column) => !header.includes(column));
+  if (records.length > 0 && missing.length > 0) {
+    throw new CatalogFileError(file, `not an IMDB top-1000 CSV: missing column(s) ${missing.join(', ')}`, 1);
+  }
+
+  const report = newReport('imdb', file);
+  const byId = new Map<string, CatalogMovie>();
+  for (const { record, info } of records) {
+    report.rowsRead++;
+    const line = info.lines;
+    const title = emptyToNull(record['Series_Title']);
+    if (title === null) {
+      addProblem(report, line, 'no title');
+      continue;
+    }
+    const rawYear = emptyToNull(record['Released_Year']);
+    let year: number | null = rawYear !== null && /^\d{4}$/.test(rawYear) ? Number(rawYear) : null;
+    if (rawYear !== null && year === null) count(report.fixed, `year that is not a year ("${rawYear}") cleared`);
+    if (year !== null && (year < 1888 || year > new Date().getUTCFullYear() + 1)) {
+      count(report.fixed, 'impossible year cleared');
+      year = null;
+    }
+    const runtimeMatch = /^(\d+)\s*min$/i.exec(record['Runtime']?.trim() ?? '');
+    let runtimeMinutes = runtimeMatch ? Number(runtimeMatch[1]) : null;
+    if (runtimeMinutes !== null && (runtimeMinutes < 1 || runtimeMinutes > 600)) {
+      count(report.fixed, 'impossible running time cleared');
+      runtimeMinutes = null;
+    }
+    const rating = Number(record['IMDB_Rating']);
+    const imdbRating = Number.isFinite(rating) && rating >= 1 && rating <= 10 ? rating : null;
+    if (imdbRating === null) {
+      addProblem(report, line, `IMDB_Rating "${record['IMDB_Rating'] ?? ''}" is not a number from 1 to 10`);
+      continue;
+    }
+    const votes = Number((record['No_of_Votes'] ?? '').replace(/,/g, ''));
+    const meta = Number(record['Meta_score']);
+    const { genres, unmapped } = canonicalGenres((record['Genre'] ?? '').split(','));
+    for (const label of unmapped) count(report.unmappedGenres, label);
+    if (genres.length === 0) {
+      addProblem(report, line, `no known genre in "${record['Genre'] ?? ''}"`);
+      continue;
+    }
+    const movie: CatalogMovie = {
+      source: 'imdb',
+      sourceId: slugId(title, year),
+      title,
+      year,
+      runtimeMinutes,
+      genres,
+      certificate: emptyToNull(record['Certificate']),
+      imdbRating,
+      imdbVotes: Number.isInteger(votes) && votes >= 0 && record['No_of_Votes']?.trim() ? votes : null,
+      criticScore: record['Meta_score']?.trim() && Number.isFinite(meta) && meta >= 0 && meta <= 100 ? meta : null,
+      director: emptyToNull(record['Director']),
+      cast: ['Star1', 'Star2', 'Star3', 'Star4'].map((column) => emptyToNull(record[column])).filter((star): star is string => star !== null),
+      posterUrl: /^https?:\/\//.test(record['Poster_Link'] ?? '') ? record['Poster_Link']!.trim() : null,
+      overview: emptyToNull(record['Overview']),
+      imdbId: null,
+      emotions: emotionWeightsForGenres(genres),
+    };
+    if (byId.has(movie.sourceId)) {
+      count(report.dropped, 'duplicate (same title and year)');
+      continue;
+    }
+    byId.set(movie.sourceId, movie);
+  }
+  return { movies: [...byId.values()], report };
+}

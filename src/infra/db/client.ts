@@ -1,0 +1,71 @@
+/**
+ * Prisma client factory: one code path over two databases (driver adapters, no Rust engine).
+ *
+ * Both generated clients expose the same model API; repositories are typed against the MySQL one
+ * (`PrismaDb`), and the SQLite client is used through that type. The repository contract suite
+ * (tests/db/repositories.contract.test.ts) runs against both, which is what keeps this honest.
+ * @example
+ * const db = await openDatabase(config.database, { poolSize: 10 });
+ * await db.prisma.movie.count();
+ * await db.close();
+ */
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import type { DatabaseConfig } from '../../config.ts';
+import { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.ts';
+import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.ts';
+import { mysqlOptionsFromUrl } from './mysql-url.ts';
+
+export type PrismaDb = MysqlPrismaClient;
+export { Prisma } from './generated/mysql/client.ts';
+
+export interface Database {
+  kind: DatabaseConfig['kind'];
+  prisma: PrismaDb;
+  config: DatabaseConfig;
+  /** Cheap round trip for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  poolSize?: number;
+  /** How long a query waits for a pooled connection before failing fast (ms). */
+  acquireTimeoutMs?: number;
+}
+
+export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<Database> {
+  let prisma: PrismaDb;
+  if (config.kind === 'sqlite') {
+    const adapter = new PrismaBetterSqlite3({ url: config.file, timeout: 10_000 });
+    prisma = new SqlitePrismaClient({ adapter }) as unknown as PrismaDb;
+  } else {
+    const mysql = mysqlOptionsFromUrl(config.url);
+    const adapter = new PrismaMariaDb({
+      host: mysql.host,
+      port: mysql.port,
+      user: mysql.user,
+      password: mysql.password,
+      database: mysql.database,
+      connectionLimit: options.poolSize ?? 10,
+      // Fail fast when the pool is exhausted or the server is gone, so the bot can answer
+      // "temporarily unavailable" instead of hanging past Discord's 3 s window.
+      acquireTimeout: options.acquireTimeoutMs ?? 4_000,
+      connectTimeout: mysql.connectTimeoutMs,
+      ...(mysql.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
+      // MySQL 8 defaults to caching_sha2_password; allow the RSA key exchange on non-TLS links.
+      allowPublicKeyRetrieval: true,
+    });
+    prisma = new MysqlPrismaClient({ adapter });
+  }
+  await prisma.$connect();
+  return {
+    kind: config.kind,
+    prisma,
+    config,
+    ping: async () => {
+      await prisma.$queryRawUnsafe('SELECT 1');
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
