@@ -66,7 +66,8 @@ const booleanFlag = z.preprocess(
 );
 const integer = (min: number, max: number, fallback: number | undefined) =>
   z.preprocess(
-    (value) => (value === '' || value === undefined ? fallback : value),
+    // Digits only: z.coerce alone would accept ' ', '1e3' or '0x50'.
+    (value) => (value === '' || value === undefined ? fallback : typeof value === 'string' && !/^\d+$/.test(value.trim()) ? 'not a number' : value),
     z.coerce
       .number({ error: `must be a whole number from ${min} to ${max}` })
       .int({ error: `must be a whole number from ${min} to ${max}` })
@@ -129,6 +130,12 @@ function parseDatabaseUrl(raw: string | undefined, cwd: string): DatabaseConfig 
     }
     if (!url.hostname) return 'needs a host (mysql://user:password@host:3306/database)';
     if (url.pathname.length <= 1) return 'needs a database name (mysql://user:password@host:3306/database)';
+    try {
+      decodeURIComponent(url.password);
+      decodeURIComponent(url.username);
+    } catch {
+      return 'has a malformed %-escape in the user or password (encode % as %25)';
+    }
     return { kind: 'mysql', url: raw };
   }
   return 'must start with mysql:// (MySQL/RDS) or file: (SQLite), or be unset for data/feelms.db';
@@ -148,20 +155,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const database = parseDatabaseUrl(optionalString.parse(env['DATABASE_URL']), cwd);
   if (typeof database === 'string') issues.push(`DATABASE_URL: ${database}`);
 
-  const values = parsed.success ? parsed.data : undefined;
-  if (values) {
-    if (values.DISCORD_TOKEN && !values.DISCORD_APP_ID) issues.push('DISCORD_APP_ID: required when DISCORD_TOKEN is set');
-    if (!values.DISCORD_TOKEN && values.DISCORD_APP_ID) issues.push('DISCORD_TOKEN: required when DISCORD_APP_ID is set');
-    if (Boolean(values.TELEGRAM_WEBHOOK_URL) !== Boolean(values.TELEGRAM_WEBHOOK_SECRET)) {
-      issues.push(
-        values.TELEGRAM_WEBHOOK_URL
-          ? 'TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set'
-          : 'TELEGRAM_WEBHOOK_URL: required when TELEGRAM_WEBHOOK_SECRET is set',
-      );
-    }
-    if (values.TELEGRAM_WEBHOOK_URL && !values.TELEGRAM_BOT_TOKEN) issues.push('TELEGRAM_BOT_TOKEN: required for webhook mode');
-    if (values.BLEND_RATING_WEIGHT + values.BLEND_FAVORITE_WEIGHT === 0) issues.push('BLEND_RATING_WEIGHT: the two blend weights cannot both be 0');
+  // Checks across settings use the raw values, so they are reported even when another setting is bad.
+  const present = (key: string) => optionalString.parse(env[key]) !== undefined;
+  if (present('DISCORD_TOKEN') && !present('DISCORD_APP_ID')) issues.push('DISCORD_APP_ID: required when DISCORD_TOKEN is set');
+  if (!present('DISCORD_TOKEN') && present('DISCORD_APP_ID')) issues.push('DISCORD_TOKEN: required when DISCORD_APP_ID is set');
+  if (present('TELEGRAM_WEBHOOK_URL') !== present('TELEGRAM_WEBHOOK_SECRET')) {
+    issues.push(
+      present('TELEGRAM_WEBHOOK_URL')
+        ? 'TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set'
+        : 'TELEGRAM_WEBHOOK_URL: required when TELEGRAM_WEBHOOK_SECRET is set',
+    );
   }
+  if (present('TELEGRAM_WEBHOOK_URL') && !present('TELEGRAM_BOT_TOKEN')) issues.push('TELEGRAM_BOT_TOKEN: required for webhook mode');
+  const values = parsed.success ? parsed.data : undefined;
+  if (values && values.BLEND_RATING_WEIGHT + values.BLEND_FAVORITE_WEIGHT === 0) issues.push('BLEND_RATING_WEIGHT: the two blend weights cannot both be 0');
   if (issues.length > 0 || !values || typeof database === 'string') throw new ConfigError(issues);
 
   const discord = values.DISCORD_TOKEN && values.DISCORD_APP_ID
@@ -214,7 +221,14 @@ export function secretValues(config: Config): string[] {
   if (config.database.kind === 'mysql') {
     secrets.push(config.database.url);
     const password = new URL(config.database.url).password;
-    if (password) secrets.push(password, decodeURIComponent(password));
+    if (password) {
+      secrets.push(password);
+      try {
+        secrets.push(decodeURIComponent(password));
+      } catch {
+        // A stray % in the password: the raw form is already covered.
+      }
+    }
   }
   return secrets.filter((secret) => secret.length >= 4);
 }

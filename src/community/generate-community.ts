@@ -176,7 +176,8 @@ export function generateCommunity(movies: readonly SimulationMovie[], options: G
     for (let g = 0; g < taste.length; g++) taste[g] = rng.normal(0, 0.6);
     const harshness = rng.normal(0, 0.35);
     const sessions = active ? 25 + rng.int(36) : 2 + rng.int(7);
-    const sessionTimes = Array.from({ length: sessions }, () => yearStart + rng.next() * 365 * DAY_MS).sort((a, b) => a - b);
+    // Sessions end 15 minutes before asOf, so every view (≤ 11 min after its session) and favorite stays before it.
+    const sessionTimes = Array.from({ length: sessions }, () => yearStart + rng.next() * (365 * DAY_MS - 15 * 60_000)).sort((a, b) => a - b);
     community.users.push({ userId, segment: active ? 'active' : 'casual', createdAt: new Date(Math.floor(sessionTimes[0]!)) });
 
     const seen = new Set<number>();

@@ -51,9 +51,11 @@ function scrubDeep(value: unknown, scrub: (text: string) => string, depth: numbe
   if (value === null || typeof value !== 'object' || depth > 6) return value;
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, scrub, depth + 1, seen));
+  // pino runs formatters.log before serializers: copy an Error's message, type and stack, which are not enumerable.
+  const source: object = value instanceof Error ? { ...(pino.stdSerializers.err(value) as object) } : value;
+  if (Array.isArray(source)) return source.map((item) => scrubDeep(item, scrub, depth + 1, seen));
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = scrubDeep(item, scrub, depth + 1, seen);
+  for (const [key, item] of Object.entries(source)) out[key] = scrubDeep(item, scrub, depth + 1, seen);
   return out;
 }
 
@@ -68,7 +70,7 @@ export interface LoggerOptions {
 
 export function createRootLogger(options: LoggerOptions): RootLogger {
   const scrub = createScrubber(options.secrets);
-  const errSerializer = (err: unknown): unknown => scrubDeep(pino.stdSerializers.err(err as Error), scrub, 0, new WeakSet());
+  const errSerializer = (err: unknown): unknown => (err instanceof Error ? scrubDeep(err, scrub, 0, new WeakSet()) : err);
   const base = {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },

@@ -3,17 +3,13 @@
  * ("Crime, Drama"), runtime as "142 min", poster links, four stars, an overview, quoted fields
  * with commas, and one row whose year is "PG" (Apollo 13). Users bring their own copy.
  */
-import { parse } from 'csv-parse/sync';
 import { canonicalGenres, emotionWeightsForGenres } from '../genres.ts';
-import { addProblem, CatalogFileError, count, newReport, slugId, type CatalogMovie, type ParsedCatalog } from '../catalog-movie.ts';
-import { readCatalogFile } from './read-text.ts';
+import { addProblem, count, newReport, slugId, type CatalogMovie, type ParsedCatalog } from '../catalog-movie.ts';
+import { parseCsvFile } from './read-text.ts';
 
 const REQUIRED_COLUMNS = ['Series_Title', 'Released_Year', 'Genre', 'IMDB_Rating'];
 
-interface ParsedRecord {
-  record: Record<string, string>;
-  info: { lines: number };
-}
+const REQUIRED_HEADER_LENGTH = 16;
 
 function emptyToNull(value: string | undefined): string | null {
   const trimmed = value?.trim() ?? '';
@@ -21,25 +17,15 @@ function emptyToNull(value: string | undefined): string | null {
 }
 
 export function parseImdbCsv(file: string): ParsedCatalog {
-  const text = readCatalogFile(file);
-  let records: ParsedRecord[];
-  try {
-    records = parse<ParsedRecord>(text, { columns: true, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: false });
-  } catch (error) {
-    const line = (error as { lines?: number }).lines;
-    throw new CatalogFileError(file, `malformed CSV: ${(error as Error).message}`, line);
-  }
-  const header = records[0] ? Object.keys(records[0].record) : [];
-  const missing = REQUIRED_COLUMNS.filter((column) => !header.includes(column));
-  if (records.length > 0 && missing.length > 0) {
-    throw new CatalogFileError(file, `not an IMDB top-1000 CSV: missing column(s) ${missing.join(', ')}`, 1);
-  }
-
+  const rows = parseCsvFile(file, REQUIRED_COLUMNS, 'an IMDB top-1000 CSV');
   const report = newReport('imdb', file);
   const byId = new Map<string, CatalogMovie>();
-  for (const { record, info } of records) {
+  for (const { record, line, wrongFieldCount } of rows) {
     report.rowsRead++;
-    const line = info.lines;
+    if (wrongFieldCount) {
+      addProblem(report, line, `expected ${REQUIRED_HEADER_LENGTH} fields (is a comma missing its quotes?)`);
+      continue;
+    }
     const title = emptyToNull(record['Series_Title']);
     if (title === null) {
       addProblem(report, line, 'no title');

@@ -7,11 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { canonicalGenres, emotionWeightsForGenres } from '../genres.ts';
 import {
   addProblem,
-  CatalogFileError,
   count,
   moveTrailingArticle,
   newReport,
@@ -19,7 +17,7 @@ import {
   type ImportReport,
   type ParsedCatalog,
 } from '../catalog-movie.ts';
-import { readCatalogFile } from './read-text.ts';
+import { parseCsvFile, readCatalogFile } from './read-text.ts';
 
 const ML100K_GENRES = [
   'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
@@ -56,8 +54,7 @@ function readLinks(moviesFile: string): Map<string, string> {
   const links = new Map<string, string>();
   const file = join(dirname(moviesFile), 'links.csv');
   if (!existsSync(file)) return links;
-  const rows = parse<Record<string, string>>(readCatalogFile(file), { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true });
-  for (const row of rows) {
+  for (const { record: row } of parseCsvFile(file, ['movieId', 'imdbId'], 'a MovieLens links.csv')) {
     const imdb = row['imdbId']?.trim();
     if (row['movieId'] && imdb && /^\d+$/.test(imdb)) links.set(row['movieId'], `tt${imdb.padStart(7, '0')}`);
   }
@@ -65,29 +62,24 @@ function readLinks(moviesFile: string): Map<string, string> {
 }
 
 export function parseMovieLensCsv(file: string): ParsedCatalog {
-  const text = readCatalogFile(file);
-  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
-  try {
-    records = parse<(typeof records)[number]>(text, { columns: true, bom: true, info: true, skip_empty_lines: true, relax_column_count: true });
-  } catch (error) {
-    throw new CatalogFileError(file, `malformed CSV: ${(error as Error).message}`, (error as { lines?: number }).lines);
-  }
-  if (records[0] && !['movieId', 'title', 'genres'].every((column) => column in records[0]!.record)) {
-    throw new CatalogFileError(file, 'not a MovieLens movies.csv: expected the header movieId,title,genres', 1);
-  }
+  const rows = parseCsvFile(file, ['movieId', 'title', 'genres'], 'a MovieLens movies.csv (header movieId,title,genres)');
   const links = readLinks(file);
   const report = newReport('movielens', file);
   const movies = new Map<string, CatalogMovie>();
-  for (const { record, info } of records) {
+  for (const { record, line, wrongFieldCount } of rows) {
     report.rowsRead++;
+    if (wrongFieldCount) {
+      addProblem(report, line, 'expected 3 fields: movieId,title,genres (quote titles that contain commas)');
+      continue;
+    }
     const id = record['movieId']?.trim() ?? '';
     if (!/^\d+$/.test(id)) {
-      addProblem(report, info.lines, `movieId "${id}" is not a number`);
+      addProblem(report, line, `movieId "${id}" is not a number`);
       continue;
     }
     const { title, year } = splitTitleYear(record['title'] ?? '');
     if (!title) {
-      addProblem(report, info.lines, 'no title');
+      addProblem(report, line, 'no title');
       continue;
     }
     if (year === null) count(report.fixed, 'no year in the title (kept without a year)');

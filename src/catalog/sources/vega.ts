@@ -3,7 +3,7 @@
  * as the prototype cleaned its imdb.csv:
  * - titles stored as numbers ("1776", "300") become strings; rows without a title are dropped;
  * - "Charge of the Light Brigade, The" → "The Charge of the Light Brigade";
- * - release dates "Dec 31 2046" are parsed; years after the data set was compiled (2010) are
+ * - release dates "Dec 31 2046" are parsed; years after the data set was compiled (2011) are
  *   two-digit-year mistakes and lose a century (Duel in the Sun is 1946);
  * - impossible values (runtime outside 1–600 min, ratings outside their scales, negative votes) become unknown;
  * - the "Open" MPAA rating is not a certificate;
@@ -26,8 +26,8 @@ import {
   type ParsedCatalog,
 } from '../catalog-movie.ts';
 
-/** The data set's newest films are from 2010; later years are two-digit-year parsing errors. */
-const LAST_YEAR_IN_DATASET = 2010;
+/** The data set's newest films are from 2011; later years (2015 and up) are two-digit-year parsing errors. */
+const LAST_YEAR_IN_DATASET = 2011;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** movies.json inside the installed vega-datasets package (its `exports` hide data/, so go via the entry point). */
