@@ -1,0 +1,125 @@
+/**
+ * `npm run bench -- [--json] [--only data,ml,turn,telegram,discord] [--quick] [--mysql URL]`
+ *
+ * Speed and memory figures named in the issues, as medians over repeated runs (the machines are
+ * shared and noisy). With --json the last line of stdout is one JSON object whose nested keys are
+ * the dotted names of the issues (`{"data":{"import":{"mlLatestSmallMoviesSeconds":…}}}`).
+ * MySQL figures use --mysql (default: the local MariaDB, mysql://root@127.0.0.1:3306/test); each
+ * run creates and drops its own database.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import mysql from 'mysql2/promise';
+import { parseCatalog } from '../src/catalog/parse-catalog.ts';
+import { toSimulationMovies } from '../src/community/catalog-for-simulation.ts';
+import { generateCommunity } from '../src/community/generate-community.ts';
+import type { DatabaseConfig } from '../src/config.ts';
+import { silentLogger } from '../src/core/ports/logger.ts';
+import { writeCatalog } from '../src/infra/db/catalog-writer.ts';
+import { migrateDatabase } from '../src/infra/db/migrate.ts';
+import { projectRoot } from '../src/shared/project-root.ts';
+import { runCli, UsageError } from './cli.ts';
+
+export const SHARED_DATA = join(projectRoot(), '..', 'shared', 'data');
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+
+/** A fresh MySQL database for one benchmark run; dropped by the returned function. */
+export async function scratchMysql(baseUrl: string, label: string): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
+  const name = `feelms_bench_${label}_${process.pid}_${Date.now() % 100000}`;
+  const admin = await mysql.createConnection({ uri: baseUrl });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    config: { kind: 'mysql', url: url.toString() },
+    drop: async () => {
+      const conn = await mysql.createConnection({ uri: baseUrl });
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await conn.end();
+    },
+  };
+}
+
+async function dataBenchmarks(mysqlUrl: string, runs: number, log: (line: string) => void) {
+  const moviesFile = join(SHARED_DATA, 'ml-latest-small', 'movies.csv');
+  const importSeconds: number[] = [];
+  if (existsSync(moviesFile)) {
+    for (let run = 0; run < runs; run++) {
+      const db = await scratchMysql(mysqlUrl, 'import');
+      try {
+        await migrateDatabase(db.config, silentLogger);
+        const started = performance.now();
+        const { movies } = parseCatalog('movielens', moviesFile);
+        await writeCatalog(db.config, movies);
+        importSeconds.push((performance.now() - started) / 1000);
+      } finally {
+        await db.drop();
+      }
+    }
+    log(`data.import: ml-latest-small movies.csv (9,742 movies) into MariaDB: median ${median(importSeconds).toFixed(2)} s over ${runs} runs (target ≤ 5 s)`);
+  } else {
+    log(`data.import skipped: ${moviesFile} not found`);
+  }
+
+  const { movies } = parseCatalog('vega');
+  const simulation = toSimulationMovies(movies);
+  const generateSeconds: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    generateCommunity(simulation, { users: 1000, seed: 42, asOf: new Date('2026-11-24T00:00:00Z') });
+    generateSeconds.push((performance.now() - started) / 1000);
+  }
+  log(`data.generate: 1,000 users: median ${median(generateSeconds).toFixed(3)} s over ${runs} runs (target ≤ 3 s)`);
+  return {
+    import: importSeconds.length > 0 ? { mlLatestSmallMoviesSeconds: round(median(importSeconds)) } : {},
+    generate: { users1000Seconds: round(median(generateSeconds)) },
+  };
+}
+
+/** Sections other modules add; each returns its nested figures. */
+export type BenchSection = (options: { mysqlUrl: string; quick: boolean; log: (line: string) => void }) => Promise<Record<string, unknown>>;
+
+const SECTIONS: Record<string, () => Promise<BenchSection>> = {
+  data: () => Promise.resolve(({ mysqlUrl, quick, log }) => dataBenchmarks(mysqlUrl, quick ? 1 : 3, log).then((data) => ({ data }))),
+};
+
+runCli(async () => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        json: { type: 'boolean', default: false },
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        mysql: { type: 'string', default: 'mysql://root@127.0.0.1:3306/test' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const wanted = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(SECTIONS);
+  const unknown = wanted.filter((name) => !(name in SECTIONS));
+  if (unknown.length > 0) throw new UsageError(`unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  const log = values.json ? (line: string) => process.stderr.write(`${line}\n`) : (line: string) => console.log(line);
+  const figures: Record<string, unknown> = {};
+  for (const name of wanted) {
+    const section = await SECTIONS[name]!();
+    Object.assign(figures, await section({ mysqlUrl: values.mysql, quick: values.quick, log }));
+  }
+  if (values.json) console.log(JSON.stringify(figures));
+}, 'usage: npm run bench -- [--json] [--only data,...] [--quick] [--mysql URL]');
