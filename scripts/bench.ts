@@ -10,49 +10,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import mysql from 'mysql2/promise';
 import { parseCatalog } from '../src/catalog/parse-catalog.ts';
 import { toSimulationMovies } from '../src/community/catalog-for-simulation.ts';
 import { generateCommunity } from '../src/community/generate-community.ts';
-import type { DatabaseConfig } from '../src/config.ts';
 import { silentLogger } from '../src/core/ports/logger.ts';
 import { writeCatalog } from '../src/infra/db/catalog-writer.ts';
 import { migrateDatabase } from '../src/infra/db/migrate.ts';
-import { projectRoot } from '../src/shared/project-root.ts';
+import { median, round, scratchMysql, SHARED_DATA, type BenchSection } from './bench-lib.ts';
 import { runCli, UsageError } from './cli.ts';
-
-export const SHARED_DATA = join(projectRoot(), '..', 'shared', 'data');
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-export const round = (value: number, digits = 3) => Number(value.toFixed(digits));
-
-/** A fresh MySQL database for one benchmark run; dropped by the returned function. */
-export async function scratchMysql(baseUrl: string, label: string): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {
-  const name = `feelms_bench_${label}_${process.pid}_${Date.now() % 100000}`;
-  const admin = await mysql.createConnection({ uri: baseUrl });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    config: { kind: 'mysql', url: url.toString() },
-    drop: async () => {
-      const conn = await mysql.createConnection({ uri: baseUrl });
-      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await conn.end();
-    },
-  };
-}
 
 async function dataBenchmarks(mysqlUrl: string, runs: number, log: (line: string) => void) {
   const moviesFile = join(SHARED_DATA, 'ml-latest-small', 'movies.csv');
@@ -89,9 +54,6 @@ async function dataBenchmarks(mysqlUrl: string, runs: number, log: (line: string
     generate: { users1000Seconds: round(median(generateSeconds)) },
   };
 }
-
-/** Sections other modules add; each returns its nested figures. */
-export type BenchSection = (options: { mysqlUrl: string; quick: boolean; log: (line: string) => void }) => Promise<Record<string, unknown>>;
 
 const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   data: () => Promise.resolve(({ mysqlUrl, quick, log }) => dataBenchmarks(mysqlUrl, quick ? 1 : 3, log).then((data) => ({ data }))),

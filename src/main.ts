@@ -1,11 +1,23 @@
 /**
- * The composition root: config → logger → database → chat → shutdown (STYLE.md C6).
+ * The composition root (STYLE.md C6): config → logger → database → models → core → channels →
+ * shutdown. Configuration and the database are checked before any chat platform is contacted, so
+ * a crash loop never burns Discord IDENTIFYs or Telegram polls (RELIABILITY.md case 14).
  */
 import { ConfigError, loadConfig, secretValues, type Config } from './config.ts';
-import { createLoggerFromConfig } from './infra/logger.ts';
+import { buildConversation } from './app/build-conversation.ts';
 import { prepareDatabase } from './app/prepare-database.ts';
+import { TrackedConversation } from './app/tracked-conversation.ts';
+import type { RunningChannel } from './bots/channel.ts';
 import { runConsole } from './bots/console/console-adapter.ts';
-import { createMinimalChat } from './app/minimal-chat.ts';
+import { HttpServer, healthHandler, Metrics } from './infra/http/http-server.ts';
+import { createPrismaRepositories } from './infra/db/repositories/index.ts';
+import { createLoggerFromConfig } from './infra/logger.ts';
+import { loadScorer } from './ml/onnx-scorer.ts';
+
+/** A clean exit after SIGINT/SIGTERM must happen within 8 s (RELIABILITY.md case 13). */
+const SHUTDOWN_DEADLINE_MS = 7_500;
+/** How long in-flight turns may finish once intake has stopped. */
+const DRAIN_MS = 4_000;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -20,20 +32,60 @@ async function main(): Promise<void> {
   }
   const logger = createLoggerFromConfig(config, secretValues(config));
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (error) => logger.fatal({ err: error }, 'uncaught exception'));
   const print = (line: string) => process.stderr.write(`${line}\n`);
+
   const database = await prepareDatabase(config, logger.child({ module: 'db' }), print);
+  const repos = createPrismaRepositories(database, { catalogMaxAgeMs: 10 * 60_000 });
+  await repos.catalog.refresh();
+  const scorer = await loadScorer(config.modelsDir, logger.child({ module: 'models' }), { intraOpNumThreads: config.onnxThreads });
+  const metrics = new Metrics();
+  const pipedConsole = config.console && process.stdin.isTTY !== true;
+  const conversation = new TrackedConversation(
+    buildConversation(config, repos, scorer, logger, undefined, (user) => pipedConsole && user.platform === 'console'),
+    metrics,
+  );
+
+  const channels: RunningChannel[] = [];
+  let http: HttpServer | null = null;
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let closing = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (reason: string, code = 0) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    await database.close();
-    process.exit(0);
+    logger.info({ reason }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.warn({ reason, inFlight: conversation.pending }, 'shutdown took too long; exiting');
+      process.exit(code);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    resolveStopped();
+    // Stop intake first, let in-flight turns finish, then close the listener and the database.
+    await Promise.all(channels.map((channel) => channel.stop().catch((err: unknown) => logger.warn({ err, channel: channel.name }, 'channel stop failed'))));
+    if (!(await conversation.drain(DRAIN_MS))) logger.warn({ inFlight: conversation.pending }, 'in-flight turns cut at shutdown');
+    await http?.close();
+    await database.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
+    process.exit(code);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  await runConsole(createMinimalChat(database), process.stdin, process.stdout, process.stdin.isTTY === true);
-  await shutdown('end of input');
+
+  if (config.httpPort !== null) {
+    http = new HttpServer(logger.child({ module: 'http' }));
+    http.route('GET', '/healthz', healthHandler({ pingDatabase: () => database.ping(), scorerName: () => scorer.name, channels: () => Object.fromEntries(channels.map((c) => [c.name, c.status()])) }));
+    http.route('GET', '/metrics', metrics.handler());
+    const port = await http.listen(config.httpPort);
+    logger.info({ port }, 'http listening');
+  }
+
+  logger.info({ scorer: scorer.name, database: config.database.kind, channels: channels.map((c) => c.name), console: config.console }, 'ready');
+
+  if (config.console) {
+    await runConsole(conversation, { input: process.stdin, output: process.stdout, interactive: process.stdin.isTTY === true, stopped });
+    // With a bot running too, the console closing (end of input) does not stop the bot.
+    if (channels.length === 0) await shutdown('end of input');
+  }
 }
 
 main().catch((error: unknown) => {

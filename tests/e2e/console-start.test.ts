@@ -30,17 +30,28 @@ for (const { kind, fresh, skip } of databaseKinds) {
       db = undefined;
     });
 
-    it('GIVEN piped input THEN it prepares the database, answers each line and exits 0 at end of input', async () => {
+    it('GIVEN piped input THEN it prepares the database, answers each line, writes what the user did and exits 0', async () => {
       db = await fresh('start');
-      const { code, stdout, stderr } = await startFeelms('/start\n/feel happy\n/feel nonsense\n', { DATABASE_URL: db.config.url });
+      const input = ['/feel happy', '/rate 1 5', '/fav 2', '/favorites', '/feel meh', '/rate 99 9', ''].join('\n');
+      const { code, stdout, stderr } = await startFeelms(input, { DATABASE_URL: db.config.url });
       expect(code, stderr).toBe(0);
       expect(stderr).toMatch(/importing the default catalog/);
-      expect(stdout).toMatch(/^1\. .+ \(\d{4}\)/m);
-      expect(stdout).toMatch(/not a mood I know/);
+      const cards = stdout.split('\n').filter((line) => /^\d+\. .+ \(\d{4}\)/.test(line));
+      expect(cards.length).toBeGreaterThanOrEqual(6);
+      expect(stdout).toMatch(/^Rated .+ ★5\./m);
+      expect(stdout).toMatch(/^Saved .+ to your favorites/m);
+      expect(stdout).toMatch(/^Your favorites \(1\):/m);
+      expect(stdout).toMatch(/I don't know the mood "meh"/);
+      expect(stdout).toMatch(/There's no movie number "99"|isn't a rating/);
       const bulk = await openBulkConnection(db.config);
       try {
-        const [row] = await bulk.all('SELECT COUNT(*) AS n FROM movies');
-        expect(Number(row?.['n'])).toBeGreaterThan(2800);
+        const count = async (sql: string) => Number((await bulk.all(sql))[0]?.['n']);
+        expect(await count('SELECT COUNT(*) AS n FROM movies')).toBeGreaterThan(2800);
+        expect(await count('SELECT COUNT(*) AS n FROM users')).toBe(1);
+        expect(await count('SELECT COUNT(*) AS n FROM ratings WHERE stars = 5')).toBe(1);
+        expect(await count('SELECT COUNT(*) AS n FROM favorites')).toBe(1);
+        expect(await count("SELECT COUNT(*) AS n FROM interactions WHERE kind = 'shown'")).toBe(5);
+        expect(await count("SELECT COUNT(*) AS n FROM interactions WHERE kind = 'view'")).toBe(2);
       } finally {
         await bulk.close();
       }

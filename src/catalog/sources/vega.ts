@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { canonicalGenres, emotionWeightsForGenres } from '../genres.ts';
+import { fixMacRomanMojibake } from './mojibake.ts';
 import {
   addProblem,
   CatalogFileError,
@@ -91,6 +92,11 @@ export function parseVega(file: string = defaultVegaFile()): ParsedCatalog {
       return;
     }
     if (typeof rawTitle === 'number') count(report.fixed, 'title stored as a number');
+    const decoded = fixMacRomanMojibake(title);
+    if (decoded !== title) {
+      count(report.fixed, 'accents garbled by a Mac Roman mix-up repaired');
+      title = decoded;
+    }
     const reordered = moveTrailingArticle(title);
     if (reordered !== title) {
       count(report.fixed, 'article moved to the front of the title');
@@ -150,7 +156,7 @@ export function parseVega(file: string = defaultVegaFile()): ParsedCatalog {
       imdbRating,
       imdbVotes,
       criticScore,
-      director: textOrNull(row['Director']),
+      director: ((director) => (director === null ? null : fixMacRomanMojibake(director)))(textOrNull(row['Director'])),
       cast: [],
       posterUrl: null,
       overview: null,

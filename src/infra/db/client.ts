@@ -3,7 +3,7 @@
  *
  * Both generated clients expose the same model API; repositories are typed against the MySQL one
  * (`PrismaDb`), and the SQLite client is used through that type. The repository contract suite
- * (tests/db/repositories.contract.test.ts) runs against both, which is what keeps this honest.
+ * (tests/db/repositories.test.ts) runs against both, which is what keeps this honest.
  * @example
  * const db = await openDatabase(config.database, { poolSize: 10 });
  * await db.prisma.movie.count();

@@ -1,0 +1,29 @@
+/**
+ * What the core remembers between turns, per platform account (STYLE.md C3): the last numbered
+ * list (so `/rate 2 5` knows movie 2), the current mood session (so `/more` pages on), and a pending
+ * /forgetme confirmation. Stored through ConversationStateStore; anything unreadable starts over.
+ */
+import { z } from 'zod';
+import { EMOTIONS } from '../domain/emotions.ts';
+
+const stateSchema = z.object({
+  v: z.literal(1),
+  /** Movie ids of the last numbered list, in order. */
+  list: z.array(z.number().int()).max(50),
+  mood: z.enum(EMOTIONS).nullable(),
+  /** Movie ids already shown in this mood session (excluded from /more). */
+  sessionShown: z.array(z.number().int()).max(500),
+  page: z.number().int().min(0),
+  forget: z.object({ nonce: z.string(), expiresAt: z.number() }).nullable(),
+});
+
+export type ConversationState = z.infer<typeof stateSchema>;
+
+export function initialState(): ConversationState {
+  return { v: 1, list: [], mood: null, sessionShown: [], page: 0, forget: null };
+}
+
+export function readState(raw: unknown): ConversationState {
+  const parsed = stateSchema.safeParse(raw);
+  return parsed.success ? parsed.data : initialState();
+}

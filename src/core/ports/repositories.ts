@@ -1,0 +1,127 @@
+/**
+ * Storage ports the core needs, named for what it asks (STYLE.md C4). Implementations:
+ * Prisma (src/infra/db/repositories, SQLite and MySQL) and in-memory fakes (tests/fakes). One
+ * contract suite (tests/contracts/repositories.contract.ts) runs against all three.
+ *
+ * Writes are idempotent: a double click must leave exactly one row per (user, movie).
+ * When the database cannot be reached, implementations throw StorageUnavailableError.
+ */
+import type { Emotion } from '../domain/emotions.ts';
+import type { Movie } from '../domain/movie.ts';
+import type { ChannelUser } from '../conversation/turn.ts';
+
+/** The database is unreachable or overloaded; the core answers "temporarily unavailable". */
+export class StorageUnavailableError extends Error {
+  readonly code = 'STORAGE_UNAVAILABLE';
+  constructor(message = 'storage unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+export interface Account {
+  userId: number;
+  accountId: number;
+  /** True when this call created the user (first contact). */
+  created: boolean;
+}
+
+/** Rows removed by /forgetme, per table. */
+export type DeletedRows = Record<string, number>;
+
+/**
+ * @example
+ * const { userId, created } = await users.findOrCreate({ platform: 'telegram', platformUserId: '42', displayName: 'Ana' });
+ */
+export interface UserRepository {
+  /** Idempotent under concurrency: two first messages at once create one user. */
+  findOrCreate(user: ChannelUser): Promise<Account>;
+  /** The existing account, or null; never creates (for turns that must not register anyone). */
+  find(user: ChannelUser): Promise<Account | null>;
+  /** Deletes the user and every row that refers to them, in every table. */
+  forget(userId: number): Promise<DeletedRows>;
+}
+
+export interface RatingRecord {
+  movieId: number;
+  stars: number;
+  at: Date;
+}
+
+/**
+ * @example
+ * await ratings.rate(userId, movieId, 5); // twice → still one row
+ */
+export interface RatingRepository {
+  /** Inserts or replaces the user's rating of a movie (1–5). */
+  rate(userId: number, movieId: number, stars: number): Promise<void>;
+  ratingsOf(userId: number): Promise<RatingRecord[]>;
+}
+
+export interface FavoriteRecord {
+  movieId: number;
+  at: Date;
+}
+
+export interface FavoriteRepository {
+  /** Returns false when it was already a favorite. */
+  add(userId: number, movieId: number): Promise<boolean>;
+  /** Returns false when it was not a favorite. */
+  remove(userId: number, movieId: number): Promise<boolean>;
+  /** Newest first. */
+  favoritesOf(userId: number): Promise<FavoriteRecord[]>;
+}
+
+export interface DismissalRepository {
+  /** "Not interested": idempotent. */
+  dismiss(userId: number, movieId: number): Promise<void>;
+  dismissedBy(userId: number): Promise<Set<number>>;
+}
+
+export interface InteractionRepository {
+  /** One `shown` row per movie. */
+  recordShown(userId: number, movieIds: readonly number[], emotion: Emotion | null, at: Date): Promise<void>;
+  /** A `view`: the user opened, rated or favorited the movie. */
+  recordView(userId: number, movieId: number, emotion: Emotion | null, at: Date): Promise<void>;
+  /** Movies shown to the user at or after `since`. */
+  shownSince(userId: number, since: Date): Promise<Set<number>>;
+  counts(userId: number): Promise<{ views: number; shown: number }>;
+}
+
+/**
+ * The movie catalog. Reads are hot (every /feel), so the Prisma implementation caches the
+ * catalog in memory.
+ */
+export interface CatalogRepository {
+  /** Movies whose weight for `mood` is at least `minWeight`. */
+  moviesForMood(mood: Emotion, minWeight: number): Promise<Movie[]>;
+  /** Movies by id; unknown ids are left out. */
+  moviesByIds(ids: readonly number[]): Promise<Movie[]>;
+  count(): Promise<number>;
+}
+
+/**
+ * Per-account conversation state (last list shown, paging, pending confirmations), so any replica
+ * can answer the next turn. Values are opaque JSON-serialisable objects owned by the core.
+ */
+export interface ConversationStateStore {
+  load(accountId: number): Promise<unknown>;
+  save(accountId: number, state: unknown): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Every storage port, as the composition root hands them to the core. */
+export interface Repositories {
+  users: UserRepository;
+  ratings: RatingRepository;
+  favorites: FavoriteRepository;
+  dismissals: DismissalRepository;
+  interactions: InteractionRepository;
+  catalog: CatalogRepository;
+  states: ConversationStateStore;
+}

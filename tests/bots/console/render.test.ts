@@ -1,0 +1,80 @@
+/**
+ * The console renderer (pure): Turn → terminal lines, under the console contract in DESIGN.md:
+ * each movie is one line that starts `N. Title (Year)`.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderTurn } from '../../../src/bots/console/render.ts';
+import { cardChoices, cardLine, moodChoices, movieCard } from '../../../src/core/conversation/conversation.ts';
+import type { OutMessage, Turn } from '../../../src/core/conversation/turn.ts';
+import { copy } from '../../../src/core/copy.ts';
+import { happyCatalog, harness } from '../../core/support.ts';
+import { aMovie } from '../../fakes/movies.ts';
+import { aUser } from '../../helpers/transcript.ts';
+
+const CARD_LINE = /^\d+\. .+ \(\d{4}\)/;
+
+function cardMessage(index: number, title: string, year: number | null): OutMessage {
+  const movie = aMovie({ title, year, genres: ['Comedy'], runtimeMinutes: 90 });
+  const card = movieCard(index, movie, { movieId: movie.id, predictedStars: 4.26, favoriteProbability: 0.42 }, 'A comedy pick to lift your mood');
+  return { text: cardLine(card), card, choices: cardChoices(movie.id, { rated: null, favorite: false }) };
+}
+
+describe('renderTurn', () => {
+  it('GIVEN a list of cards THEN each card is exactly one line that starts "N. Title (Year)", with its facts, scores and reason', () => {
+    const turn: Turn = { messages: [{ text: '😄 Movies for when you feel happy:' }, cardMessage(1, 'Toy Story', 1995), cardMessage(2, 'Up', 2009), { text: copy.listFooter() }] };
+    expect(renderTurn(turn)).toEqual([
+      '😄 Movies for when you feel happy:',
+      '1. Toy Story (1995) · Comedy · 90 min · ★ 4.3 for you · 42% favorite chance — A comedy pick to lift your mood',
+      '2. Up (2009) · Comedy · 90 min · ★ 4.3 for you · 42% favorite chance — A comedy pick to lift your mood',
+      copy.listFooter(),
+    ]);
+  });
+
+  it("GIVEN a card's buttons THEN they are not printed (a terminal cannot tap them), but the footer's are", () => {
+    const footer: OutMessage = { text: copy.listFooter(), choices: [[{ label: copy.moreButton(), payload: 'f1|n|happy' }, { label: copy.rateSomeButton(), payload: 'f1|o|happy' }]] };
+    const lines = renderTurn({ messages: [cardMessage(1, 'Toy Story', 1995), footer] });
+    expect(lines.join('\n')).not.toMatch(/★1|❤ Favorite|Not for me|ℹ Details/);
+    expect(lines).toEqual([expect.stringMatching(/^1\. Toy Story \(1995\)/), copy.listFooter(), '  ➡ More · ⭐ Rate a few']);
+  });
+
+  it('GIVEN the mood choices THEN every mood is listed, one row per choice row', () => {
+    const lines = renderTurn({ messages: [{ text: copy.pickMood(), choices: moodChoices() }] });
+    expect(lines).toEqual([copy.pickMood(), '  😄 Happy · 🤩 Excited · 😌 Relaxed · 💕 Romantic', '  😱 Scared · 😢 Sad · 🤔 Thoughtful · ✨ Inspired']);
+  });
+
+  it('GIVEN an ack and nothing else THEN the toast is the only line; GIVEN messages as well THEN the toast is left out', () => {
+    expect(renderTurn({ messages: [], ack: { toast: 'Rated ★5', updatedChoices: cardChoices(1, { rated: 5, favorite: false }) } })).toEqual(['Rated ★5']);
+    expect(renderTurn({ messages: [{ text: 'Details of Up', ephemeral: true }], ack: { toast: 'Details' } })).toEqual(['Details of Up']);
+    expect(renderTurn({ messages: [] })).toEqual([]);
+  });
+
+  it('GIVEN multi-line text THEN it becomes several lines, none containing a newline', () => {
+    const lines = renderTurn({ messages: [{ text: copy.welcome('Ana'), choices: moodChoices() }] });
+    expect(lines.slice(0, 4)).toEqual(copy.welcome('Ana').split('\n'));
+    for (const line of lines) expect(line).not.toContain('\n');
+  });
+
+  it('GIVEN the real conversation WHEN /feel happy is rendered THEN 5 contract card lines come out, followed by the footer commands', async () => {
+    const h = harness(happyCatalog().all);
+    const lines = renderTurn(await h.conversation.handle({ kind: 'command', name: 'feel', args: 'happy', user: aUser('Ana', 'console') }));
+    const cards = lines.filter((line) => CARD_LINE.test(line));
+    expect(cards.map((line) => line.split(' · ')[0])).toEqual(['1. Laugh 1 (1991)', '2. Laugh 2 (1992)', '3. Family 1 (2001)', '4. Family 2 (2002)', '5. Cartoon 1 (2011)']);
+    expect(lines.at(-1)).toBe('  ➡ More · ⭐ Rate a few');
+    expect(lines).toContain(copy.listFooter());
+  });
+
+  it('GIVEN the real conversation WHEN /favorites is rendered THEN the favorites are card lines and their unfavorite buttons are not printed', async () => {
+    const h = harness(happyCatalog().all);
+    const user = aUser('Ana', 'console');
+    await h.conversation.handle({ kind: 'command', name: 'feel', args: 'happy', user });
+    await h.conversation.handle({ kind: 'command', name: 'fav', args: '2', user });
+    const lines = renderTurn(await h.conversation.handle({ kind: 'command', name: 'favorites', args: '', user }));
+    expect(lines).toEqual(['Your favorites (1):', '1. Laugh 2 (1992) · Comedy · 95 min']);
+  });
+
+  it('GIVEN a title with a newline in it THEN its card is still one line', () => {
+    const lines = renderTurn({ messages: [cardMessage(1, 'Two\nLines', 2001)] });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^1\. Two Lines \(2001\)/);
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * The recommender's parts on their own: the diversity pass, the Bayesian quality prior, and the
+ * blend that orders a page once the user has ratings (src/core/recommend/recommend.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { genreWeight } from '../../src/catalog/genres.ts';
+import type { ChannelUser } from '../../src/core/conversation/turn.ts';
+import type { Movie } from '../../src/core/domain/movie.ts';
+import { silentLogger } from '../../src/core/ports/logger.ts';
+import type { MovieScore } from '../../src/core/ports/scorer.ts';
+import { bayesianPrior, DEFAULT_RANKING, diversify, Recommender, type RankingConfig } from '../../src/core/recommend/recommend.ts';
+import { FakeScorer } from '../fakes/fake-scorer.ts';
+import { createInMemoryRepositories } from '../fakes/in-memory-repositories.ts';
+import { aMovie } from '../fakes/movies.ts';
+import { DAY, FixedClock } from '../helpers/transcript.ts';
+
+const item = (title: string, genres: string[]) => ({ movie: aMovie({ title, genres }) });
+const titles = (items: ReadonlyArray<{ movie: Movie }>) => items.map((entry) => entry.movie.title);
+
+describe('diversify', () => {
+  it('GIVEN a ranking led by one genre WHEN a page of 5 is cut with at most 2 per primary genre THEN the best of each genre are kept, in rank order', () => {
+    const ranked = [
+      item('C1', ['Comedy']),
+      item('C2', ['Comedy', 'Family']),
+      item('C3', ['Comedy']),
+      item('F1', ['Family', 'Comedy']),
+      item('C4', ['Comedy']),
+      item('A1', ['Animation']),
+      item('F2', ['Family']),
+      item('F3', ['Family']),
+      item('M1', ['Musical']),
+    ];
+    expect(titles(diversify(ranked, 5, 2))).toEqual(['C1', 'C2', 'F1', 'A1', 'F2']);
+  });
+
+  it('GIVEN too few genres to fill the page THEN it tops up with the best skipped movies, in rank order', () => {
+    const ranked = [item('C1', ['Comedy']), item('C2', ['Comedy']), item('C3', ['Comedy']), item('F1', ['Family']), item('C4', ['Comedy']), item('C5', ['Comedy'])];
+    expect(titles(diversify(ranked, 5, 2))).toEqual(['C1', 'C2', 'F1', 'C3', 'C4']);
+  });
+
+  it('GIVEN fewer movies than the page size THEN all are returned, none twice', () => {
+    const ranked = [item('C1', ['Comedy']), item('C2', ['Comedy']), item('C3', ['Comedy'])];
+    expect(titles(diversify(ranked, 5, 2))).toEqual(['C1', 'C2', 'C3']);
+    expect(diversify([], 5, 2)).toEqual([]);
+  });
+
+  it('GIVEN movies without genres THEN they share one bucket and are capped like a genre', () => {
+    const ranked = [item('N1', []), item('N2', []), item('N3', []), item('D1', ['Drama'])];
+    expect(titles(diversify(ranked, 3, 2))).toEqual(['N1', 'N2', 'D1']);
+  });
+
+  it('GIVEN a cap of 1 THEN every primary genre appears once before any repeats', () => {
+    const ranked = [item('C1', ['Comedy']), item('C2', ['Comedy']), item('F1', ['Family']), item('A1', ['Animation'])];
+    expect(titles(diversify(ranked, 3, 1))).toEqual(['C1', 'F1', 'A1']);
+  });
+});
+
+describe('bayesianPrior', () => {
+  const rated = (rating: number | null, votes: number | null) => aMovie({ imdbRating: rating, imdbVotes: votes });
+
+  it('GIVEN a movie with no votes THEN it scores the mean rating of the rated movies, normalised from 1–10 to 0–1', () => {
+    const movies = [rated(8, 1000), rated(6, 1000), rated(null, 1000)];
+    const prior = bayesianPrior(movies, 25_000);
+    expect(prior(rated(9.9, 0))).toBeCloseTo((7 - 1) / 9, 10);
+    expect(prior(rated(9.9, null))).toBeCloseTo((7 - 1) / 9, 10);
+  });
+
+  it('GIVEN (v × R + m × C) / (v + m) THEN a movie with as many votes as the prior weight sits halfway between its rating and the mean', () => {
+    const movies = [rated(8, 1000), rated(6, 1000)];
+    const prior = bayesianPrior(movies, 25_000);
+    expect(prior(rated(9, 25_000))).toBeCloseTo((8 - 1) / 9, 10);
+    expect(prior(rated(9, 1_000_000_000))).toBeCloseTo((9 - 1) / 9, 4);
+  });
+
+  it('GIVEN a movie with no rating THEN it counts as the mean; GIVEN no rated movies at all THEN the mean is 6.5', () => {
+    const prior = bayesianPrior([rated(8, 1000), rated(6, 1000)], 25_000);
+    expect(prior(rated(null, 1_000_000))).toBeCloseTo((7 - 1) / 9, 10);
+    const empty = bayesianPrior([rated(null, 10)], 25_000);
+    expect(empty(rated(null, 0))).toBeCloseTo((6.5 - 1) / 9, 10);
+  });
+
+  it('GIVEN two movies of equal rating THEN the one with more votes ranks higher when above the mean, lower when below', () => {
+    const movies = [rated(8, 1000), rated(6, 1000)];
+    const prior = bayesianPrior(movies, 25_000);
+    expect(prior(rated(9, 500_000))).toBeGreaterThan(prior(rated(9, 5_000)));
+    expect(prior(rated(5, 500_000))).toBeLessThan(prior(rated(5, 5_000)));
+  });
+
+  it('GIVEN ratings outside 1–10 THEN the prior stays within 0–1', () => {
+    const prior = bayesianPrior([rated(0, 10), rated(12, 10)], 1);
+    expect(prior(rated(0, 1e9))).toBe(0);
+    expect(prior(rated(12, 1e9))).toBe(1);
+  });
+});
+
+describe('Recommender blend', () => {
+  const user: ChannelUser = { platform: 'console', platformUserId: 'r', displayName: 'R' };
+
+  /** A recommender over `movies` for a user who has rated `seed` (so the page is not cold start). */
+  async function setUp(movies: Movie[], scores: Record<number, Omit<MovieScore, 'movieId'>>, config: Partial<RankingConfig> = {}) {
+    const seed = aMovie({ title: 'Seed', genres: ['Documentary'], emotions: { thoughtful: 1 } });
+    const clock = new FixedClock();
+    const repos = createInMemoryRepositories([seed, ...movies], { now: () => clock.now() });
+    const scorer = new FakeScorer({ fixed: new Map(Object.entries(scores).map(([id, score]) => [Number(id), score])) });
+    const recommender = new Recommender({ ...repos, scorer, clock, logger: silentLogger }, { ...DEFAULT_RANKING, ...config }, genreWeight);
+    const { userId } = await repos.users.findOrCreate(user);
+    await repos.ratings.rate(userId, seed.id, 4);
+    return { repos, scorer, clock, recommender, userId };
+  }
+  const happy = (title: string, weight = 1, genre = title) => aMovie({ title, genres: [genre], emotions: { happy: weight } });
+  const pickTitles = (result: { picks: Array<{ movie: Movie }> }) => result.picks.map((pick) => pick.movie.title);
+
+  it('GIVEN the default weights (0.6 rating, 0.4 favorite) THEN a sure favorite predicted ★3 outranks a ★5 nobody favorites', async () => {
+    const starry = happy('Starry');
+    const lovable = happy('Lovable');
+    const { recommender, userId } = await setUp([starry, lovable], {
+      [starry.id]: { predictedStars: 5, favoriteProbability: 0 }, // (0.6 × 1 + 0) / 1 = 0.6
+      [lovable.id]: { predictedStars: 3, favoriteProbability: 1 }, // (0.6 × 0.5 + 0.4) / 1 = 0.7
+    });
+    const result = await recommender.recommend(userId, 'happy', new Set());
+    expect(result.coldStart).toBe(false);
+    expect(pickTitles(result)).toEqual(['Lovable', 'Starry']);
+  });
+
+  it('GIVEN the rating weight alone THEN predicted stars decide', async () => {
+    const starry = happy('Starry');
+    const lovable = happy('Lovable');
+    const { recommender, userId } = await setUp(
+      [starry, lovable],
+      { [starry.id]: { predictedStars: 5, favoriteProbability: 0 }, [lovable.id]: { predictedStars: 3, favoriteProbability: 1 } },
+      { ratingWeight: 1, favoriteWeight: 0 },
+    );
+    expect(pickTitles(await recommender.recommend(userId, 'happy', new Set()))).toEqual(['Starry', 'Lovable']);
+  });
+
+  it('GIVEN equal fit THEN the movie that fits the mood more strongly comes first; mood weight only scales the fit by 0.5 + 0.5 × weight', async () => {
+    const strong = happy('Strong', 1.0);
+    const mild = happy('Mild', 0.6);
+    const better = happy('Better but mild', 0.6);
+    const { recommender, userId } = await setUp([strong, mild, better], {
+      [strong.id]: { predictedStars: 4, favoriteProbability: 0.5 }, // 0.65 × 1.0 = 0.65
+      [mild.id]: { predictedStars: 4, favoriteProbability: 0.5 }, // 0.65 × 0.8 = 0.52
+      [better.id]: { predictedStars: 5, favoriteProbability: 0.9 }, // 0.96 × 0.8 = 0.768
+    });
+    expect(pickTitles(await recommender.recommend(userId, 'happy', new Set()))).toEqual(['Better but mild', 'Strong', 'Mild']);
+  });
+
+  it('GIVEN equal scores THEN more IMDb votes first, then the lower id', async () => {
+    const first = aMovie({ title: 'Lower id', genres: ['C'], imdbVotes: 10, emotions: { happy: 1 } });
+    const few = aMovie({ title: 'Few votes', genres: ['A'], imdbVotes: 10, emotions: { happy: 1 } });
+    const many = aMovie({ title: 'Many votes', genres: ['B'], imdbVotes: 10_000, emotions: { happy: 1 } });
+    const same = { predictedStars: 4, favoriteProbability: 0.5 };
+    const { recommender, userId } = await setUp([few, many, first], { [few.id]: same, [many.id]: same, [first.id]: same });
+    expect(pickTitles(await recommender.recommend(userId, 'happy', new Set()))).toEqual(['Many votes', 'Lower id', 'Few votes']);
+  });
+
+  it('GIVEN a movie shown in the last 7 days THEN its score is halved; older showings do not count', async () => {
+    const shown = happy('Shown');
+    const fresh = happy('Fresh');
+    const { recommender, userId, repos, clock } = await setUp([shown, fresh], {
+      [shown.id]: { predictedStars: 5, favoriteProbability: 0.5 }, // 0.8, halved to 0.4
+      [fresh.id]: { predictedStars: 4, favoriteProbability: 0.3 }, // 0.57
+    });
+    await repos.interactions.recordShown(userId, [shown.id], 'happy', clock.now());
+    expect(pickTitles(await recommender.recommend(userId, 'happy', new Set()))).toEqual(['Fresh', 'Shown']);
+    clock.advance(7 * DAY + 1);
+    expect(pickTitles(await recommender.recommend(userId, 'happy', new Set()))).toEqual(['Shown', 'Fresh']);
+  });
+
+  it('GIVEN movies below the mood threshold, rated, favorited, dismissed or already shown this session THEN they are not candidates', async () => {
+    const movies = ['Weak', 'Rated', 'Favorite', 'Dismissed', 'In session', 'Left'].map((title) => happy(title, title === 'Weak' ? 0.4 : 1));
+    const [, rated, favorite, dismissed, inSession, left] = movies;
+    const { recommender, userId, repos, scorer } = await setUp(movies, {});
+    await repos.ratings.rate(userId, rated!.id, 2);
+    await repos.favorites.add(userId, favorite!.id);
+    await repos.dismissals.dismiss(userId, dismissed!.id);
+    expect(pickTitles(await recommender.recommend(userId, 'happy', new Set([inSession!.id])))).toEqual([left!.title]);
+    expect(scorer.lastCall!.candidates.map((movie) => movie.title)).toEqual(['Left']);
+  });
+
+  it('GIVEN the scorer fails THEN the page is ranked by the prior and carries no scores', async () => {
+    const known = aMovie({ title: 'Known', genres: ['A'], imdbRating: 8.5, imdbVotes: 1_000_000, emotions: { happy: 1 } });
+    const obscure = aMovie({ title: 'Obscure', genres: ['B'], imdbRating: 6, imdbVotes: 100, emotions: { happy: 1 } });
+    const { recommender, userId, scorer } = await setUp([obscure, known], { [obscure.id]: { predictedStars: 5, favoriteProbability: 1 } });
+    scorer.failWith(new Error('onnx session closed'));
+    const result = await recommender.recommend(userId, 'happy', new Set());
+    expect(pickTitles(result)).toEqual(['Known', 'Obscure']);
+    expect(result.picks.map((pick) => pick.score)).toEqual([null, null]);
+  });
+
+  it('GIVEN a liked movie THEN "Because you loved" needs the same primary genre and a genre overlap (Jaccard) of at least 0.5, and names the closest', async () => {
+    const closeLiked = aMovie({ title: 'Close', genres: ['Comedy'], emotions: { happy: 1 } });
+    const looseLiked = aMovie({ title: 'Loose', genres: ['Comedy', 'Drama'], emotions: { happy: 1 } });
+    const otherPrimary = aMovie({ title: 'Other primary', genres: ['Family', 'Comedy'], emotions: { happy: 1 } });
+    const candidates = [
+      aMovie({ title: 'Plain comedy', genres: ['Comedy'], emotions: { happy: 1 } }),
+      aMovie({ title: 'Comedy crime mystery', genres: ['Comedy', 'Crime', 'Mystery'], emotions: { happy: 1 } }),
+      aMovie({ title: 'Family comedy', genres: ['Family'], emotions: { happy: 1 } }),
+    ];
+    const { recommender, userId, repos } = await setUp([closeLiked, looseLiked, otherPrimary, ...candidates], {});
+    await repos.ratings.rate(userId, looseLiked.id, 5);
+    await repos.ratings.rate(userId, closeLiked.id, 4);
+    await repos.favorites.add(userId, otherPrimary.id);
+    const result = await recommender.recommend(userId, 'happy', new Set());
+    const reasons = Object.fromEntries(result.picks.map((pick) => [pick.movie.title, pick.reason]));
+    expect(reasons).toEqual({
+      'Plain comedy': 'Because you loved Close', // Jaccard 1 beats Loose's 0.5
+      'Comedy crime mystery': 'A comedy pick to lift your mood', // 1 of 3 genres shared with Close, 1 of 4 with Loose: too loose
+      'Family comedy': 'Because you loved Other primary', // 1 shared of 2 → 0.5, same primary genre
+    });
+  });
+
+  it('GIVEN a user with no ratings THEN the result is a cold start ranked by the prior, whatever the scorer says', async () => {
+    const clock = new FixedClock();
+    const known = aMovie({ title: 'Known', genres: ['A'], imdbRating: 8.5, imdbVotes: 1_000_000, emotions: { happy: 1 } });
+    const obscure = aMovie({ title: 'Obscure', genres: ['B'], imdbRating: 6, imdbVotes: 100, emotions: { happy: 1 } });
+    const repos = createInMemoryRepositories([obscure, known], { now: () => clock.now() });
+    const scorer = new FakeScorer({ fixed: new Map([[obscure.id, { predictedStars: 5, favoriteProbability: 1 }]]) });
+    const recommender = new Recommender({ ...repos, scorer, clock, logger: silentLogger }, DEFAULT_RANKING, genreWeight);
+    const { userId } = await repos.users.findOrCreate(user);
+    const result = await recommender.recommend(userId, 'happy', new Set());
+    expect(result.coldStart).toBe(true);
+    expect(pickTitles(result)).toEqual(['Known', 'Obscure']);
+  });
+
+  it('GIVEN the onboarding offer THEN wellKnown lists the most-voted movies of the mood the user has not rated or dismissed, diversified', async () => {
+    const clock = new FixedClock();
+    const movies = [
+      aMovie({ title: 'Top comedy', genres: ['Comedy'], imdbVotes: 900, emotions: { happy: 1 } }),
+      aMovie({ title: 'Second comedy', genres: ['Comedy'], imdbVotes: 800, emotions: { happy: 1 } }),
+      aMovie({ title: 'Third comedy', genres: ['Comedy'], imdbVotes: 700, emotions: { happy: 1 } }),
+      aMovie({ title: 'Rated family', genres: ['Family'], imdbVotes: 650, emotions: { happy: 1 } }),
+      aMovie({ title: 'Dismissed family', genres: ['Family'], imdbVotes: 600, emotions: { happy: 1 } }),
+      aMovie({ title: 'Family', genres: ['Family'], imdbVotes: 500, emotions: { happy: 1 } }),
+      aMovie({ title: 'Not happy', genres: ['Horror'], imdbVotes: 10_000, emotions: { scared: 1 } }),
+    ];
+    const repos = createInMemoryRepositories(movies, { now: () => clock.now() });
+    const recommender = new Recommender({ ...repos, scorer: new FakeScorer(), clock, logger: silentLogger }, DEFAULT_RANKING, genreWeight);
+    const { userId } = await repos.users.findOrCreate(user);
+    await repos.ratings.rate(userId, movies[3]!.id, 3);
+    await repos.dismissals.dismiss(userId, movies[4]!.id);
+    const known = await recommender.wellKnown(userId, 'happy', 3);
+    expect(known.map((movie) => movie.title)).toEqual(['Top comedy', 'Second comedy', 'Family']);
+  });
+});

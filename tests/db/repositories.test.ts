@@ -1,0 +1,203 @@
+/**
+ * Runs the repository contract (tests/contracts/repositories.contract.ts) against every
+ * implementation: the in-memory fakes (with and without random latency), Prisma on a fresh migrated
+ * SQLite file, and Prisma on a fresh MySQL database when TEST_MYSQL_URL is set. Then the parts only
+ * the Prisma catalog has: its in-memory cache.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Movie } from '../../src/core/domain/movie.ts';
+import { silentLogger } from '../../src/core/ports/logger.ts';
+import { StorageUnavailableError } from '../../src/core/ports/repositories.ts';
+import { openDatabase, type Database, type PrismaDb } from '../../src/infra/db/client.ts';
+import { migrateDatabase } from '../../src/infra/db/migrate.ts';
+import { createPrismaRepositories, PrismaCatalogRepository } from '../../src/infra/db/repositories/index.ts';
+import { repositoryContract, type RepositoryHarness } from '../contracts/repositories.contract.ts';
+import { createInMemoryRepositories, USER_TABLES, type RowCounts, type UserTable } from '../fakes/in-memory-repositories.ts';
+import { aMovie } from '../fakes/movies.ts';
+import { databaseKinds, freshSqlite, type TestDatabase } from '../helpers/databases.ts';
+
+/** Writes core movies as catalog rows with the same ids, as an import would. */
+async function seedCatalog(prisma: PrismaDb, movies: readonly Movie[]): Promise<void> {
+  if (movies.length === 0) return;
+  await prisma.movie.createMany({
+    data: movies.map((movie) => {
+      const colon = movie.key.indexOf(':');
+      return {
+        id: movie.id,
+        source: movie.key.slice(0, colon),
+        sourceId: movie.key.slice(colon + 1),
+        title: movie.title,
+        year: movie.year,
+        runtimeMinutes: movie.runtimeMinutes,
+        genres: movie.genres.join('|'),
+        certificate: movie.certificate,
+        imdbRating: movie.imdbRating,
+        imdbVotes: movie.imdbVotes,
+        criticScore: movie.criticScore,
+        director: movie.director,
+        cast: movie.cast.length > 0 ? movie.cast.join('|') : null,
+        posterUrl: movie.posterUrl,
+        overview: movie.overview,
+        imdbId: movie.imdbId,
+      };
+    }),
+  });
+  const weights = movies.flatMap((movie) => Object.entries(movie.emotions).map(([emotion, weight]) => ({ movieId: movie.id, emotion, weight: weight ?? 0 })));
+  if (weights.length > 0) await prisma.movieEmotion.createMany({ data: weights });
+}
+
+/** Counts with raw SQL, around the repositories. Backticks quote identifiers in MySQL and in SQLite. */
+async function countRows(prisma: PrismaDb, table: UserTable, column: string, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await prisma.$queryRawUnsafe<Array<{ n: bigint | number }>>(
+    `SELECT COUNT(*) AS n FROM \`${table}\` WHERE \`${column}\` IN (${ids.map(() => '?').join(', ')})`,
+    ...ids,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function prismaHarness(testDb: TestDatabase, catalog: readonly Movie[]): Promise<RepositoryHarness & { db: Database }> {
+  await migrateDatabase(testDb.config, silentLogger);
+  const db = await openDatabase(testDb.config);
+  await seedCatalog(db.prisma, catalog);
+  const prisma = db.prisma;
+  return {
+    db,
+    repos: createPrismaRepositories(db),
+    rowsFor: async (userId, accountIds) => {
+      const counts: Partial<RowCounts> = {
+        users: await countRows(prisma, 'users', 'id', [userId]),
+        platform_accounts: await countRows(prisma, 'platform_accounts', 'userId', [userId]),
+        conversation_states: await countRows(prisma, 'conversation_states', 'accountId', accountIds),
+      };
+      for (const table of ['interactions', 'favorites', 'ratings', 'dismissals'] as const) counts[table] = await countRows(prisma, table, 'userId', [userId]);
+      return counts as RowCounts;
+    },
+    totalRows: async (table) => {
+      const rows = await prisma.$queryRawUnsafe<Array<{ n: bigint | number }>>(`SELECT COUNT(*) AS n FROM \`${table}\``);
+      return Number(rows[0]?.n ?? 0);
+    },
+    displayNameOf: async (accountId) => {
+      const rows = await prisma.$queryRawUnsafe<Array<{ displayName: string }>>('SELECT `displayName` FROM `platform_accounts` WHERE `id` = ?', accountId);
+      return rows[0]?.displayName;
+    },
+    cleanup: async () => {
+      await db.close();
+      await testDb.drop();
+    },
+  };
+}
+
+function inMemoryHarness(latencyMs: number) {
+  return (catalog: readonly Movie[]): Promise<RepositoryHarness> => {
+    const repos = createInMemoryRepositories([...catalog], { latencyMs });
+    return Promise.resolve({
+      repos,
+      rowsFor: (userId) => Promise.resolve(repos.rowsFor(userId)),
+      totalRows: (table) => Promise.resolve(repos.totalRows(table)),
+      displayNameOf: (accountId) => Promise.resolve(repos.displayNameOf(accountId)),
+      cleanup: () => Promise.resolve(),
+    });
+  };
+}
+
+repositoryContract('in-memory fakes', inMemoryHarness(0));
+repositoryContract('in-memory fakes with random latency', inMemoryHarness(3));
+for (const { kind, fresh, skip } of databaseKinds) {
+  if (skip) {
+    describe.skip(`Prisma on ${kind} satisfies the repository contract (set TEST_MYSQL_URL to run)`, () => {
+      it('is skipped', () => undefined);
+    });
+    continue;
+  }
+  repositoryContract(`Prisma on ${kind}`, async (catalog) => prismaHarness(await fresh('repos'), catalog));
+}
+
+describe('in-memory fakes, offline', () => {
+  it('GIVEN goOffline WHEN any repository is used THEN StorageUnavailableError, and goOnline recovers', async () => {
+    const repos = createInMemoryRepositories([aMovie()]);
+    repos.goOffline();
+    await expect(repos.users.findOrCreate({ platform: 'console', platformUserId: 'x', displayName: 'X' })).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(repos.catalog.count()).rejects.toBeInstanceOf(StorageUnavailableError);
+    repos.goOnline();
+    expect(await repos.catalog.count()).toBe(1);
+    expect(USER_TABLES).toHaveLength(7);
+  });
+});
+
+describe('PrismaCatalogRepository cache (SQLite)', () => {
+  let h: RepositoryHarness & { db: Database };
+  const movies = [aMovie({ id: 1, emotions: { happy: 0.9 } }), aMovie({ id: 2, emotions: { sad: 0.7 } })];
+
+  beforeAll(async () => {
+    h = await prismaHarness(freshSqlite(), movies);
+  });
+  afterAll(async () => {
+    await h?.cleanup();
+  });
+
+  it('GIVEN concurrent first calls THEN they share one load (the very same movie objects)', async () => {
+    const catalog = new PrismaCatalogRepository(h.db.prisma);
+    const [a, b, c] = await Promise.all([catalog.moviesByIds([1]), catalog.moviesByIds([1]), catalog.moviesForMood('happy', 0)]);
+    expect(a[0]).toBe(b[0]);
+    expect(c[0]).toBe(a[0]);
+    await catalog.refresh();
+    const [after] = await catalog.moviesByIds([1]);
+    expect(after).not.toBe(a[0]);
+    expect(after).toEqual(a[0]);
+  });
+
+  it('GIVEN a loaded catalog WHEN a movie is imported THEN it shows only after refresh()', async () => {
+    const catalog = new PrismaCatalogRepository(h.db.prisma);
+    expect(await catalog.count()).toBe(2);
+    await seedCatalog(h.db.prisma, [aMovie({ id: 3, emotions: { happy: 0.95 } })]);
+    expect(await catalog.count()).toBe(2);
+    await catalog.refresh();
+    expect(await catalog.count()).toBe(3);
+    expect((await catalog.moviesForMood('happy', 0.5)).map((m) => m.id)).toEqual([3, 1]);
+  });
+
+  it('GIVEN maxAgeMs WHEN the catalog gets older than that THEN the next call reloads', async () => {
+    let now = 1_000;
+    const catalog = new PrismaCatalogRepository(h.db.prisma, { maxAgeMs: 60_000, now: () => now });
+    const before = await catalog.count();
+    await seedCatalog(h.db.prisma, [aMovie({ id: 4 })]);
+    now += 59_999;
+    expect(await catalog.count()).toBe(before);
+    now += 1;
+    expect(await catalog.count()).toBe(before + 1);
+  });
+
+  it('GIVEN a stale catalog WHEN the database is unreachable THEN the old catalog keeps serving; other errors propagate', async () => {
+    let now = 0;
+    let failure: Error | null = null;
+    const real = h.db.prisma;
+    // Delegates to the real client until told to fail like an unreachable MySQL server.
+    const flaky = {
+      movie: real.movie,
+      movieEmotion: real.movieEmotion,
+      $transaction: (queries: Parameters<PrismaDb['$transaction']>[0]) => (failure ? Promise.reject(failure) : real.$transaction(queries)),
+    } as unknown as PrismaDb;
+    const catalog = new PrismaCatalogRepository(flaky, { maxAgeMs: 1_000, now: () => now });
+    const count = await catalog.count();
+
+    failure = Object.assign(new Error("Can't reach database server"), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
+    now += 5_000;
+    expect(await catalog.count()).toBe(count);
+
+    failure = new TypeError('a bug, not an outage');
+    now += 5_000;
+    await expect(catalog.count()).rejects.toThrow(TypeError);
+
+    failure = null;
+    expect(await catalog.count()).toBe(count);
+  });
+
+  it('GIVEN a first load WHEN the database is unreachable THEN StorageUnavailableError with the original as cause', async () => {
+    const unreachable = Object.assign(new Error("Can't reach database server"), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
+    const down = { $transaction: () => Promise.reject(unreachable), movie: h.db.prisma.movie, movieEmotion: h.db.prisma.movieEmotion } as unknown as PrismaDb;
+    const error = await new PrismaCatalogRepository(down).count().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect((error as Error).cause).toBe(unreachable);
+  });
+});
