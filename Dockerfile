@@ -23,7 +23,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/prisma prisma
-COPY --from=build /app/models models
+COPY --from=build --chown=node:node /app/models models
 RUN mkdir -p data && chown node:node data
 USER node
 EXPOSE 8080

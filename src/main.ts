@@ -13,6 +13,14 @@ import { HttpServer, healthHandler, Metrics } from './infra/http/http-server.ts'
 import { createPrismaRepositories } from './infra/db/repositories/index.ts';
 import { createLoggerFromConfig } from './infra/logger.ts';
 import { loadScorer } from './ml/onnx-scorer.ts';
+import { SwappableScorer } from './ml/swappable-scorer.ts';
+import { defaultTrainingData } from './app/training-sources.ts';
+import { ModelArtifactStore } from './infra/db/model-artifacts.ts';
+import { exportTrainingData } from './infra/db/training-export.ts';
+import { startJobs } from './jobs/jobs.ts';
+import { syncModel } from './jobs/model-sync.ts';
+import { retrain } from './jobs/retrain.ts';
+import { trainInWorker } from './jobs/train-in-worker.ts';
 
 /** A clean exit after SIGINT/SIGTERM must happen within 8 s (RELIABILITY.md case 13). */
 const SHUTDOWN_DEADLINE_MS = 7_500;
@@ -38,7 +46,12 @@ async function main(): Promise<void> {
   const database = await prepareDatabase(config, logger.child({ module: 'db' }), print);
   const repos = createPrismaRepositories(database, { catalogMaxAgeMs: 10 * 60_000 });
   await repos.catalog.refresh();
-  const scorer = await loadScorer(config.modelsDir, logger.child({ module: 'models' }), { intraOpNumThreads: config.onnxThreads });
+  const modelLogger = logger.child({ module: 'models' });
+  const scorer = new SwappableScorer(await loadScorer(config.modelsDir, modelLogger, { intraOpNumThreads: config.onnxThreads }));
+  const artifacts = new ModelArtifactStore(database.prisma);
+  const modelSync = { modelsDir: config.modelsDir, scorer, store: artifacts, logger: modelLogger, onnxThreads: config.onnxThreads };
+  // Another replica may have published a newer model than the one on this disk.
+  await syncModel(modelSync).catch((err: unknown) => modelLogger.warn({ err }, 'could not check for a published model'));
   const metrics = new Metrics();
   const pipedConsole = config.console && process.stdin.isTTY !== true;
   const conversation = new TrackedConversation(
@@ -47,6 +60,7 @@ async function main(): Promise<void> {
   );
 
   const channels: RunningChannel[] = [];
+  let jobs: { stop(): Promise<void> } | null = null;
   let http: HttpServer | null = null;
   let resolveStopped: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -62,9 +76,11 @@ async function main(): Promise<void> {
     deadline.unref();
     resolveStopped();
     // Stop intake first, let in-flight turns finish, then close the listener and the database.
+    await jobs?.stop();
     await Promise.all(channels.map((channel) => channel.stop().catch((err: unknown) => logger.warn({ err, channel: channel.name }, 'channel stop failed'))));
     if (!(await conversation.drain(DRAIN_MS))) logger.warn({ inFlight: conversation.pending }, 'in-flight turns cut at shutdown');
     await http?.close();
+    await scorer.close().catch(() => undefined);
     await database.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
     process.exit(code);
   };
@@ -79,6 +95,27 @@ async function main(): Promise<void> {
     logger.info({ port }, 'http listening');
   }
 
+  if (channels.length > 0) {
+    // Long-running bots retrain and follow published models; a console session does neither.
+    jobs = startJobs(
+      [
+        {
+          name: 'retrain',
+          schedule: config.retrainCron,
+          run: () =>
+            retrain({
+              ...modelSync,
+              database: config.database,
+              exportData: async () => exportTrainingData(database.prisma, await repos.catalog.allMovies()),
+              bundledData: () => defaultTrainingData(),
+              train: (data) => trainInWorker(data),
+            }),
+        },
+        { name: 'model-sync', schedule: '*/5 * * * *', run: () => syncModel(modelSync) },
+      ],
+      logger.child({ module: 'jobs' }),
+    );
+  }
   logger.info({ scorer: scorer.name, database: config.database.kind, channels: channels.map((c) => c.name), console: config.console }, 'ready');
 
   if (config.console) {

@@ -92,8 +92,8 @@ export async function runMlBenchmarks(options: MlBenchmarkOptions = {}): Promise
  * memory does.
  */
 async function benchmarkScoring(repetitions: number): Promise<{ p50Ms: number; p99Ms: number }> {
-  // Loaded here, after the training benchmarks: with onnxruntime-node's native library loaded,
-  // the SVD fits above measured slower in the same process (0.34–0.40 s vs 0.26–0.30 s).
+  // Loaded here, after the training benchmarks: once onnxruntime-node is loaded, typed-array loops
+  // in this isolate run 25–35 % slower (README: "Note for the process running training").
   const { OnnxScorer } = await import('./onnx-scorer.ts');
   const { trainFeelmsModels, writeModelFiles } = await import('./train.ts');
   const data = syntheticCommunity({ users: 1000, movies: 10_000, seed: 11 });

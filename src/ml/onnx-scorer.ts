@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isEmotion } from '../core/domain/emotions.ts';
+import { EMOTIONS, isEmotion } from '../core/domain/emotions.ts';
 import type { Movie } from '../core/domain/movie.ts';
 import type { MovieScore, ScoreRequest, Scorer } from '../core/ports/scorer.ts';
 import { FeatureInputError, featureSpecMismatch, movieColumns, UserProfile, writeFeatureRows } from './features.ts';
@@ -20,8 +20,19 @@ export interface MlLogger {
 }
 
 interface MovieEntry {
+  /** The object the entry was last confirmed against. */
+  movie: Movie;
   columns: MovieColumns;
   itemIndex: number;
+}
+
+/** Whether two movies agree on every field the features read. */
+function sameFeatureFields(a: Movie, b: Movie): boolean {
+  if (a.runtimeMinutes !== b.runtimeMinutes || a.imdbRating !== b.imdbRating || a.imdbVotes !== b.imdbVotes || a.year !== b.year) return false;
+  if (a.genres.length !== b.genres.length) return false;
+  for (let g = 0; g < a.genres.length; g++) if (a.genres[g] !== b.genres[g]) return false;
+  for (const emotion of EMOTIONS) if (a.emotions[emotion] !== b.emotions[emotion]) return false;
+  return true;
 }
 
 /**
@@ -63,11 +74,12 @@ export class OnnxScorer implements Scorer {
   private readonly itemIndex: ReadonlyMap<string, number>;
   private readonly unknownItem: number;
   /**
-   * Per-movie work (feature columns, item index) cached per Movie object. Movies are plain
-   * immutable data, so one object always has the same features; a caller that keeps its catalog
-   * in memory pays this once per movie, and movies it drops are collected with their entries.
+   * Per-movie work (feature columns, item index) cached by movie key. Encoding a movie costs
+   * ≈ 1.7 µs (17 ms for 10,000 candidates); a cache hit costs a map lookup when the caller passes
+   * the same Movie object again, plus a comparison of the feature fields when it passes a fresh
+   * but equal object (e.g. re-read from the database), so a changed movie is re-encoded.
    */
-  private readonly movieCache = new WeakMap<Movie, MovieEntry>();
+  private readonly movieCache = new Map<string, MovieEntry>();
   /**
    * Reused feature buffers: allocating a fresh 10,000 × 23 float32 matrix per request cost 0.5 ms
    * at the median and up to 8 ms at p99 (zeroing plus GC). Concurrent requests each take their own.
@@ -183,11 +195,18 @@ export class OnnxScorer implements Scorer {
   }
 
   private movieEntry(movie: Movie): MovieEntry {
-    let entry = this.movieCache.get(movie);
-    if (entry === undefined) {
-      entry = { columns: movieColumns(movie, this.spec), itemIndex: this.itemIndex.get(movie.key) ?? this.unknownItem };
-      this.movieCache.set(movie, entry);
+    const cached = this.movieCache.get(movie.key);
+    if (cached !== undefined) {
+      if (cached.movie === movie) return cached;
+      if (sameFeatureFields(cached.movie, movie)) {
+        cached.movie = movie;
+        return cached;
+      }
     }
+    const entry: MovieEntry = { movie, columns: movieColumns(movie, this.spec), itemIndex: this.itemIndex.get(movie.key) ?? this.unknownItem };
+    // Bounded by the catalog in practice; the cap only guards against unbounded key churn.
+    if (this.movieCache.size >= 500_000) this.movieCache.clear();
+    this.movieCache.set(movie.key, entry);
     return entry;
   }
 

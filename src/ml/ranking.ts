@@ -15,8 +15,9 @@ import type { SvdModel, SvdOptions } from './svd.ts';
  *   items, the highest predictions go to obscure items with a few enthusiastic ratings, so this
  *   usually loses to popularity. It is reported to show exactly that.
  * - blend: the bot's design on this data. A random forest estimates P(the user will rate the item
- *   ≥ 4 next) from the SVD prediction, a popularity prior (log rating count) and a few user/item
- *   statistics, and ranks a candidate pool: the union of the user's top-200 by SVD and the top-200
+ *   ≥ 4 next) from the SVD (prediction, dot product, item bias), a popularity prior (log rating
+ *   count, overall and in the year before the user's last training rating), the item's age and
+ *   user/item mean ratings ({@link BLEND_FEATURES}), and ranks a candidate pool: the union of the user's top-200 by SVD and the top-200
  *   by popularity. The forest is trained without touching the test period: the training period is
  *   split again in time the same way (last 20 % = labels), an SVD is fitted on the earlier part,
  *   and rows are the candidate pools of that inner split, labelled by the inner "future".
@@ -30,6 +31,7 @@ export interface RankingOptions {
   /** Negative pool rows kept per user when training the blend's forest (positives are all kept). */
   negativesPerUser: number;
   seed: number;
+  /** Overrides on top of BEST_SVD_OPTIONS (the bot's SVD); the seed comes from `seed`. */
   svd: Partial<SvdOptions>;
   forest: Partial<ForestOptions>;
   /** Evaluate only this many users (the first by id order); for quick runs. */
@@ -43,7 +45,7 @@ export const DEFAULT_RANKING_OPTIONS: Readonly<RankingOptions> = {
   poolSize: 200,
   negativesPerUser: 60,
   seed: 42,
-  svd: BEST_SVD_OPTIONS,
+  svd: {},
   forest: { trees: 50, maxDepth: 10, minSamplesLeaf: 5 },
   maxUsers: null,
 };
@@ -150,9 +152,7 @@ export function topK(scores: Float64Array, candidates: Int32Array, k: number): I
       siftDown(0);
     }
   }
-  return Array.from(heap.subarray(0, count))
-    .sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0))
-    .reduce((out, item, i) => ((out[i] = item), out), new Int32Array(count));
+  return heap.subarray(0, count).sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
 }
 
 /** Training-period statistics the rankers and the blend's features use. */

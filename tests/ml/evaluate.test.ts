@@ -80,6 +80,27 @@ describe('evaluate CLI', () => {
     expect(stderr.join('\n')).toContain('Usage:');
   });
 
+  it('prints ranking metrics for every model with --ranking', async () => {
+    const csv = join(dir, 'ratings.csv');
+    const rng = createRng(4);
+    const lines = ['userId,movieId,rating,timestamp'];
+    for (let u = 1; u <= 30; u++) {
+      for (let i = 1; i <= 40; i++) if (rng.next() < 0.4) lines.push(`${u},${i},${1 + rng.int(5)},${1_000_000 + rng.int(100_000)}`);
+    }
+    await writeFile(csv, `${lines.join('\r\n')}\r\n`);
+    const { code, stdout } = await cli(['--ranking', '--ratings', csv, '--format', 'mlcsv', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout.at(-1)!) as Record<string, Record<string, number>>;
+    for (const model of ['popularity', 'recentPopularity', 'svd', 'blend']) {
+      for (const metric of ['precision10', 'recall10', 'ndcg10']) {
+        expect(report[model]![metric]).toBeGreaterThanOrEqual(0);
+        expect(report[model]![metric]).toBeLessThanOrEqual(1);
+      }
+    }
+    const table = await cli(['--ranking', '--ratings', csv, '--format', 'mlcsv']);
+    expect(table.stdout.join('\n')).toMatch(/blend \(svd\+forest\)\s+\d\.\d{4}/);
+  });
+
   it('fails with exit code 1 and the file and line of bad data', async () => {
     const bad = join(dir, 'bad.data');
     await writeFile(bad, '1\t1\t5\t1\n1\t2\tfive\t2\n');

@@ -85,6 +85,28 @@ describe('OnnxScorer', () => {
     scores.forEach((score, j) => expect(Math.abs(score.favoriteProbability - expected[j]!)).toBeLessThan(1e-5));
   });
 
+  it('notices when a movie with a known key changes, and re-encodes it', async () => {
+    const user = tasteOf(activeUser());
+    const spec = models.manifest.features;
+    const expectedProbability = async (candidate: Movie) => {
+      const [score] = await scorer.score({ mood: 'excited', user, candidates: [candidate] });
+      const features = new Float32Array(spec.names.length);
+      writeFeatureRows(spec, 'excited', UserProfile.fromTaste(user, spec), [movieColumns(candidate, spec)], [score!.predictedStars], features);
+      return { actual: score!.favoriteProbability, expected: models.forest.predictProba({ rows: 1, features: spec.names.length, values: features })[0]! };
+    };
+    const original = data.movies[3]!;
+    const copies = [
+      { ...original }, // fresh but equal
+      { ...original, imdbRating: 1.5, imdbVotes: 5 }, // changed: must not reuse the cached columns
+      { ...original, genres: ['Horror'], emotions: { scared: 1 } },
+    ];
+    for (const candidate of [original, ...copies]) {
+      const { actual, expected } = await expectedProbability(candidate);
+      expect(Math.abs(actual - expected)).toBeLessThan(1e-5);
+    }
+    await expect(scorer.score({ mood: 'happy', user, candidates: [{ ...original, runtimeMinutes: Number.NaN }] })).rejects.toThrow('runtimeMinutes is NaN');
+  });
+
   it('scores users without ratings and movies the models never saw, without crashing', async () => {
     const newcomer: UserTaste = { userId: 999, ratings: [], favorites: [], viewCount: 0, shownCount: 0 };
     const stranger = movie(10_001, { key: 'imdb:tt999', genres: ['Western'] });

@@ -104,6 +104,11 @@ export class PrismaCatalogRepository implements CatalogRepository {
     return (await this.current()).byId.size;
   }
 
+  /** Every movie (training-data export). */
+  async allMovies(): Promise<Movie[]> {
+    return [...(await this.current()).byId.values()];
+  }
+
   /** Reloads the catalog now, even if a load is in flight (it may have started before an import finished). */
   async refresh(): Promise<void> {
     await this.startLoad();

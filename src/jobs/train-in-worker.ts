@@ -1,0 +1,36 @@
+import { Worker } from 'node:worker_threads';
+import type { ModelManifest } from '../ml/manifest.ts';
+import type { TrainOptions } from '../ml/train.ts';
+import type { TrainingData } from '../ml/training-data.ts';
+
+export interface TrainedBundle {
+  svdOnnx: Uint8Array;
+  forestOnnx: Uint8Array;
+  manifest: ModelManifest;
+}
+
+/** Runs trainFeelmsModels in a worker thread; works from src/ (tsx) and from dist/ (compiled). */
+export function trainInWorker(data: TrainingData, options: TrainOptions = {}): Promise<TrainedBundle> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const script = new URL(fromSource ? './train-worker.ts' : './train-worker.js', import.meta.url);
+  return new Promise((resolve, reject) => {
+    // From source (tsx, vitest) the worker registers tsx's loader itself before importing the .ts
+    // script: a worker does not inherit the parent's loader hooks.
+    const worker = fromSource
+      ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`, { eval: true, workerData: { data, options } })
+      : new Worker(script, { workerData: { data, options } });
+    let settled = false;
+    worker.once('message', (message: { ok: true } & TrainedBundle | { ok: false; message: string }) => {
+      settled = true;
+      if (message.ok) resolve({ svdOnnx: new Uint8Array(message.svdOnnx), forestOnnx: new Uint8Array(message.forestOnnx), manifest: message.manifest });
+      else reject(new Error(`training failed: ${message.message}`));
+      void worker.terminate();
+    });
+    worker.once('error', (error) => {
+      if (!settled) reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`training worker exited with code ${code}`));
+    });
+  });
+}
