@@ -55,8 +55,17 @@ async function dataBenchmarks(mysqlUrl: string, runs: number, log: (line: string
   };
 }
 
+// Sections load lazily, so `--only data` does not load onnxruntime or the chat libraries.
 const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   data: () => Promise.resolve(({ mysqlUrl, quick, log }) => dataBenchmarks(mysqlUrl, quick ? 1 : 3, log).then((data) => ({ data }))),
+  ml: async () => {
+    const { runMlBenchmarks } = await import('../src/ml/bench.ts');
+    return async ({ quick, log }) => {
+      const figures = (await runMlBenchmarks({ quick, onProgress: log })) as Record<string, unknown>;
+      return figures;
+    };
+  },
+  turn: async () => (await import('./bench-turn.ts')).turnBenchmarks,
 };
 
 runCli(async () => {

@@ -55,7 +55,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
       ...(mysql.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
       // MySQL 8 defaults to caching_sha2_password; allow the RSA key exchange on non-TLS links.
       allowPublicKeyRetrieval: true,
-    });
+    }, { useTextProtocol: true });
     prisma = new MysqlPrismaClient({ adapter });
   }
   await prisma.$connect();
