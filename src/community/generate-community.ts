@@ -150,11 +150,7 @@ export function generateCommunity(movies: readonly SimulationMovie[], options: G
 
   // Exactly the requested share is active; who is active is random.
   const activeCount = Math.round(options.users * activeShare);
-  const order = Array.from({ length: options.users }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = rng.shuffle(Array.from({ length: options.users }, (_, i) => i));
   const isActive = new Uint8Array(options.users);
   for (let i = 0; i < activeCount; i++) isActive[order[i]!] = 1;
 
@@ -200,7 +196,7 @@ export function generateCommunity(movies: readonly SimulationMovie[], options: G
       for (const { movie } of scored) community.interactions.push({ userId, movieKey: movies[movie]!.key, emotion, kind: 'shown', at: new Date(at) });
       // Open the most appealing one, sometimes a second.
       scored.sort((a, b) => b.utility - a.utility);
-      const opened = scored.slice(0, scored.length > 1 && rng.chance(0.4) ? 2 : 1);
+      const opened = scored.slice(0, scored.length > 1 && rng.next() < 0.4 ? 2 : 1);
       opened.forEach(({ movie, utility }, i) => {
         seen.add(movie);
         const viewAt = at + (i + 1) * 60_000 + rng.int(300_000);
@@ -227,7 +223,7 @@ export function generateCommunity(movies: readonly SimulationMovie[], options: G
   const favorited: View[] = [];
   const favoriteTimes: number[] = [];
   views.forEach((view, i) => {
-    if (!rng.chance(Math.min(1, scale * appeal[i]!))) return;
+    if (!(rng.next() < Math.min(1, scale * appeal[i]!))) return;
     const favoriteAt = Math.min(asOf - 1, view.at + 60_000 + rng.int(3 * DAY_MS));
     community.favorites.push({ userId: view.userId, movieKey: movies[view.movie]!.key, at: new Date(favoriteAt) });
     favorited.push(view);
@@ -240,7 +236,7 @@ export function generateCommunity(movies: readonly SimulationMovie[], options: G
   const mean = utilities.reduce((a, b) => a + b, 0) / Math.max(1, utilities.length);
   const sd = Math.sqrt(utilities.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, utilities.length)) || 1;
   favorited.forEach((view, i) => {
-    if (!rng.chance(ratedShare)) return;
+    if (!(rng.next() < ratedShare)) return;
     const { shift, spread } = RATING_SHIFT_BY_EMOTION[view.emotion];
     const stars = Math.round(3.8 + 0.7 * ((view.utility - mean) / sd) + shift + rng.normal(0, spread * 0.7));
     community.ratings.push({

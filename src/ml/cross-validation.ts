@@ -1,4 +1,4 @@
-import { createRng } from './random.ts';
+import { createRng } from '../shared/random.ts';
 
 /** One fold: record indices for training (raw order of the shuffled indices, as Surprise builds them) and testing. */
 export interface Fold {

@@ -1,5 +1,5 @@
-import { createRng } from './random.ts';
-import type { Rng } from './random.ts';
+import { createRng } from '../shared/random.ts';
+import type { Rng } from '../shared/random.ts';
 
 /**
  * Random forest binary classifier over histogram-binned features, in the manner of

@@ -1,7 +1,7 @@
 import type { RatingsDataset } from './datasets.ts';
 import { trainForest } from './forest.ts';
 import type { ForestOptions, RandomForest } from './forest.ts';
-import { createRng } from './random.ts';
+import { createRng } from '../shared/random.ts';
 import { BEST_SVD_OPTIONS, resolveSvdOptions, trainSvd } from './svd.ts';
 import type { SvdModel, SvdOptions } from './svd.ts';
 

@@ -1,5 +1,5 @@
 import type { RatingScale } from './datasets.ts';
-import { createRng } from './random.ts';
+import { createRng } from '../shared/random.ts';
 
 /**
  * Biased matrix factorisation trained by stochastic gradient descent, with the semantics of

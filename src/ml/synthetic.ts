@@ -1,8 +1,8 @@
 import { EMOTIONS, POSITIVE_EMOTIONS } from '../core/domain/emotions.ts';
 import type { Emotion, EmotionWeights } from '../core/domain/emotions.ts';
 import type { Movie } from '../core/domain/movie.ts';
-import { createRng } from './random.ts';
-import type { Rng } from './random.ts';
+import { createRng } from '../shared/random.ts';
+import type { Rng } from '../shared/random.ts';
 import type { TrainingData, TrainingFavorite, TrainingInteraction, TrainingRating } from './training-data.ts';
 
 /**

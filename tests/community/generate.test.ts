@@ -10,7 +10,6 @@ import { generateCommunity, startOfUtcDay } from '../../src/community/generate-c
 import type { Community, SimulationMovie } from '../../src/community/generate-community.ts';
 import { EMOTIONS, POSITIVE_EMOTIONS } from '../../src/core/domain/emotions.ts';
 import type { Emotion } from '../../src/core/domain/emotions.ts';
-import { createRng } from '../../src/shared/random.ts';
 import { REPO_ROOT } from '../helpers/shared-data.ts';
 
 const AS_OF = new Date('2026-11-24T00:00:00Z');
@@ -203,33 +202,6 @@ describe('startOfUtcDay', () => {
   });
 });
 
-describe('createRng', () => {
-  it('GIVEN the same seed THEN the same sequence; another seed THEN another', () => {
-    const draw = (seed: number) => {
-      const rng = createRng(seed);
-      return [rng.next(), rng.int(1000), rng.normal(), rng.normal(5, 2), rng.chance(0.5)];
-    };
-
-    expect(draw(7)).toEqual(draw(7));
-    expect(draw(8)).not.toEqual(draw(7));
-  });
-
-  it('THEN next is in [0, 1), int(n) in [0, n) and normal has about the asked mean and spread', () => {
-    const rng = createRng(123);
-    const uniforms = Array.from({ length: 5000 }, () => rng.next());
-    const ints = Array.from({ length: 5000 }, () => rng.int(6));
-    const normals = Array.from({ length: 5000 }, () => rng.normal(10, 2));
-
-    expect(uniforms.filter((u) => !(u >= 0 && u < 1))).toEqual([]);
-    expect(new Set(ints)).toEqual(new Set([0, 1, 2, 3, 4, 5]));
-    const m = mean(normals);
-    const sd = Math.sqrt(mean(normals.map((x) => (x - m) ** 2)));
-
-    expect(m).toBeCloseTo(10, 0);
-    expect(sd).toBeGreaterThan(1.8);
-    expect(sd).toBeLessThan(2.2);
-  });
-});
 
 describe('npm run data:generate', () => {
   function generate(args: string[]) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvaluateArgs, runEvaluateCli, UsageError } from '../../src/ml/evaluate.ts';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 
 const run = promisify(execFile);
 const CONTRACT_KEYS = ['model', 'folds', 'ratings', 'rmse', 'mae', 'fitSeconds', 'testSeconds'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { choleskyInPlace, choleskySolveInPlace, FoldInAccumulator, foldInUser } from '../../src/ml/fold-in.ts';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 import { trainSvd } from '../../src/ml/svd.ts';
 import type { RatingMatrix } from '../../src/ml/svd.ts';
 

@@ -3,7 +3,7 @@ import { readRfSynth } from '../../src/ml/bench.ts';
 import { binFeatures, binOf, computeBinEdges, trainForest } from '../../src/ml/forest.ts';
 import type { FeatureMatrix } from '../../src/ml/forest.ts';
 import { binaryClassificationMetrics } from '../../src/ml/metrics.ts';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 import { SHARED_DATA_FILES } from '../../src/ml/shared-data.ts';
 import { missingSharedData } from './shared-data.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binaryClassificationMetrics, mae, quantile, rmse, rocAuc } from '../../src/ml/metrics.ts';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 
 /** AUC from its definition: P(score of a random positive > a random negative), ties count half. */
 function pairwiseAuc(scores: number[], labels: number[]): number {

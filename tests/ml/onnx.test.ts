@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trainForest } from '../../src/ml/forest.ts';
 import { describeOnnx, exportForestOnnx, exportSvdOnnx, FOREST_GRAPH_IO, readSvdGraphParameters, SVD_GRAPH_IO } from '../../src/ml/onnx-export.ts';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 import { loadModel, ModelRuntimeError, OnnxModel } from '../../src/ml/runtime.ts';
 import type { ModelSpec } from '../../src/ml/runtime.ts';
 import { trainSvd } from '../../src/ml/svd.ts';

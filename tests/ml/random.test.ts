@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 
 describe('createRng', () => {
   it('repeats its sequence for the same seed and differs across seeds', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRatings, readRatingsFile } from '../../src/ml/datasets.ts';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 import { evaluateRanking, rankingMetricsAtK, temporalSplit, topK } from '../../src/ml/ranking.ts';
 import { SHARED_DATA_FILES } from '../../src/ml/shared-data.ts';
 import { missingSharedData } from './shared-data.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kFoldSplits } from '../../src/ml/cross-validation.ts';
 import { readRatingsFile } from '../../src/ml/datasets.ts';
 import { rmse } from '../../src/ml/metrics.ts';
-import { createRng } from '../../src/ml/random.ts';
+import { createRng } from '../../src/shared/random.ts';
 import { SHARED_DATA_FILES } from '../../src/ml/shared-data.ts';
 import { BEST_SVD_OPTIONS, surpriseVisitOrder, trainSvd } from '../../src/ml/svd.ts';
 import type { RatingMatrix, SvdOptions } from '../../src/ml/svd.ts';
