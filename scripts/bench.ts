@@ -66,6 +66,8 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
     };
   },
   turn: async () => (await import('./bench-turn.ts')).turnBenchmarks,
+  retrain: async () => (await import('./bench-retrain.ts')).retrainBenchmarks,
+  telegram: async () => (await import('./bench-telegram.ts')).telegramBenchmarks,
 };
 
 runCli(async () => {
@@ -93,4 +95,4 @@ runCli(async () => {
     Object.assign(figures, await section({ mysqlUrl: values.mysql, quick: values.quick, log }));
   }
   if (values.json) console.log(JSON.stringify(figures));
-}, 'usage: npm run bench -- [--json] [--only data,...] [--quick] [--mysql URL]');
+}, 'usage: npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord] [--quick] [--mysql URL]');

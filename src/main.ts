@@ -95,6 +95,10 @@ async function main(): Promise<void> {
     logger.info({ port }, 'http listening');
   }
 
+  if (config.telegram) {
+    const { startTelegramBot } = await import('./bots/telegram/telegram-bot.ts');
+    channels.push(await startTelegramBot({ conversation, config: config.telegram, logger: logger.child({ module: 'telegram' }), http, metrics }));
+  }
   if (channels.length > 0) {
     // Long-running bots retrain and follow published models; a console session does neither.
     jobs = startJobs(
