@@ -6,6 +6,7 @@
  */
 import { EMOTIONS, type Emotion } from './domain/emotions.ts';
 import { MOOD_EMOJI } from './domain/moods.ts';
+import type { CommandName } from './conversation/turn.ts';
 
 const MOOD_BLURB: Record<Emotion, string> = {
   happy: 'to lift your mood',
@@ -41,6 +42,20 @@ export const copy = {
       '/favorites: your favorites',
       '/forgetme: delete everything Feelms knows about you',
     ].join('\n'),
+  /** One line per command, for command menus (Telegram setMyCommands, Discord slash commands). Max 100 characters each. */
+  commandDescriptions: (): Record<CommandName, string> => ({
+    start: 'Start here: what Feelms does, and the moods',
+    help: 'The commands',
+    feel: 'Movies for a mood: happy, excited, relaxed, romantic, scared, sad, thoughtful, inspired',
+    more: 'More movies for the same mood',
+    rate: 'Rate a movie of the last list: /rate <n> <1-5>',
+    fav: 'Save movie n of the last list to your favorites',
+    unfav: 'Remove movie n of the last list from your favorites',
+    favorites: 'Your favorite movies',
+    forgetme: 'Delete everything Feelms knows about you',
+  }),
+  /** Toast for a tap whose turn takes longer than the platform lets us wait. */
+  working: () => 'Working on it…',
   unknownCommand: (text: string) => `I don't know "${text}". Try /help.`,
   unknownMood: (text: string) =>
     text ? `I don't know the mood "${text}". Pick one of these:` : 'Which mood? Pick one of these:',

@@ -167,18 +167,6 @@ export interface BotCommandEntry {
  * The command menu for setMyCommands, worded by the core: each `/command …: description` line of
  * the help text becomes an entry (Telegram: command 1–32 of a-z0-9_, description 1–256 chars).
  */
-export function commandMenu(helpText: string = copy.help()): BotCommandEntry[] {
-  const lines = helpText.split('\n');
-  const entries: BotCommandEntry[] = [];
-  const intro = lines.find((line) => !line.startsWith('/'));
-  if (intro) entries.push({ command: 'help', description: clip(intro, 256) });
-  for (const line of lines) {
-    const match = /^(\/[^:]+):\s*(.+)$/.exec(line);
-    if (!match) continue;
-    const description = clip(match[2]!.trim(), 256);
-    for (const command of match[1]!.matchAll(/\/([a-z0-9_]{1,32})\b/g)) {
-      if (!entries.some((entry) => entry.command === command[1])) entries.push({ command: command[1]!, description });
-    }
-  }
-  return entries;
+export function commandMenu(descriptions: Record<string, string> = copy.commandDescriptions()): BotCommandEntry[] {
+  return Object.entries(descriptions).map(([command, description]) => ({ command, description: clip(description, 256) }));
 }

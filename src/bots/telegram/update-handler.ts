@@ -167,8 +167,8 @@ export class UpdateHandler {
     }
     const pending = this.turn(event, event.inbound);
     const early = await within(pending, this.options.ackWaitMs);
-    // Ack first: the toast if the core was quick, else an empty answer so the spinner stops now.
-    await this.answer(work, callback.queryId, early ? early.value.ack?.toast : undefined);
+    // Ack first: the toast if the core was quick, else "Working on it…" so the spinner stops now.
+    await this.answer(work, callback.queryId, early ? early.value.ack?.toast : copy.working());
     this.options.metrics?.increment('telegram_callback_answers_total', { withToast: early ? 'yes' : 'no' });
     const turn = early ? early.value : await pending;
 

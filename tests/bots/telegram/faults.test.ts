@@ -75,7 +75,7 @@ describe('Telegram adapter: button taps', () => {
     expect(answers(fake)).toHaveLength(1);
     // Ack first, then work: the answer reached Telegram before the core finished the turn.
     expect(answer!.at).toBeLessThan(spy.finished.at(-1)!);
-    expect(answer!.body['text']).toBeUndefined();
+    expect(answer!.body['text']).toBe(copy.working());
   });
 
   it.each([
