@@ -68,6 +68,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   turn: async () => (await import('./bench-turn.ts')).turnBenchmarks,
   retrain: async () => (await import('./bench-retrain.ts')).retrainBenchmarks,
   telegram: async () => (await import('./bench-telegram.ts')).telegramBenchmarks,
+  discord: async () => (await import('./bench-discord.ts')).discordBenchmarks,
 };
 
 runCli(async () => {

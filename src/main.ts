@@ -99,6 +99,10 @@ async function main(): Promise<void> {
     const { startTelegramBot } = await import('./bots/telegram/telegram-bot.ts');
     channels.push(await startTelegramBot({ conversation, config: config.telegram, logger: logger.child({ module: 'telegram' }), http, metrics }));
   }
+  if (config.discord) {
+    const { startDiscordBot } = await import('./bots/discord/discord-bot.ts');
+    channels.push(await startDiscordBot({ conversation, config: config.discord, logger: logger.child({ module: 'discord' }), metrics }));
+  }
   if (channels.length > 0) {
     // Long-running bots retrain and follow published models; a console session does neither.
     jobs = startJobs(

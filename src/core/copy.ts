@@ -54,6 +54,8 @@ export const copy = {
     favorites: 'Your favorite movies',
     forgetme: 'Delete everything Feelms knows about you',
   }),
+  /** Discord's `private` option on /feel. */
+  privateOption: () => 'Only you see the answer',
   /** Toast for a tap whose turn takes longer than the platform lets us wait. */
   working: () => 'Working on it…',
   unknownCommand: (text: string) => `I don't know "${text}". Try /help.`,
