@@ -7,12 +7,11 @@
  * - turn.feel.throughputPerSecond: 32 users sending /feel back to back for a few seconds.
  * - process.rssMb: resident memory of this process with the models loaded, after the runs.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConversation } from '../src/app/build-conversation.ts';
-import { importCatalog } from '../src/app/import-catalog.ts';
-import { ratingsFileTrainingData } from '../src/app/training-sources.ts';
 import type { ChannelUser } from '../src/core/conversation/turn.ts';
 import { EMOTIONS } from '../src/core/domain/emotions.ts';
 import { silentLogger } from '../src/core/ports/logger.ts';
@@ -20,7 +19,7 @@ import { openDatabase } from '../src/infra/db/client.ts';
 import { migrateDatabase } from '../src/infra/db/migrate.ts';
 import { createPrismaRepositories } from '../src/infra/db/repositories/index.ts';
 import { OnnxScorer } from '../src/ml/onnx-scorer.ts';
-import { trainFeelmsModels, writeModelFiles } from '../src/ml/train.ts';
+import { projectRoot } from '../src/shared/project-root.ts';
 import { median, percentile, round, scratchMysql, SHARED_DATA, type BenchSection } from './bench-lib.ts';
 
 const SEQUENTIAL_TURNS = 300;
@@ -37,11 +36,21 @@ export const turnBenchmarks: BenchSection = async ({ mysqlUrl, quick, log }) => 
   const db = await scratchMysql(mysqlUrl, 'turn');
   try {
     await migrateDatabase(db.config, silentLogger);
-    await importCatalog(db.config, 'movielens', moviesFile, () => undefined);
-    log('turn: training models on ml-latest-small ratings…');
-    const models = await trainFeelmsModels(await ratingsFileTrainingData(ratingsFile, 'mlcsv'), { folds: 0 });
+    // Imported by the CLI in a child process, like an operator would: this process then holds only what
+    // a serving bot holds (the cached catalog and the loaded models), which is what process.rssMb measures.
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/import.ts', '--source', 'movielens', '--file', moviesFile, '--json'], {
+      cwd: projectRoot(),
+      // eslint-disable-next-line no-restricted-properties -- the child needs PATH; its database is set explicitly
+      env: { ...process.env, DATABASE_URL: db.config.url },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    // Trained in a child process, so this process holds what a serving bot holds: loaded models only.
+    log('turn: training models on ml-latest-small ratings (npm run train)…');
     const modelsDir = mkdtempSync(join(tmpdir(), 'feelms-bench-models-'));
-    await writeModelFiles(modelsDir, models);
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/train.ts', '--ratings', ratingsFile, '--format', 'mlcsv', '--out', modelsDir, '--json'], {
+      cwd: projectRoot(),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const scorer = await OnnxScorer.load(modelsDir);
 
     const database = await openDatabase(db.config, { poolSize: 10 });
@@ -85,7 +94,10 @@ export const turnBenchmarks: BenchSection = async ({ mysqlUrl, quick, log }) => 
       }),
     );
     const throughput = completed / ((performance.now() - started) / 1000);
-    const rssMb = process.memoryUsage().rss / 1024 / 1024;
+    global.gc?.();
+    const memory = process.memoryUsage();
+    const rssMb = memory.rss / 1024 / 1024;
+    log(`turn: memory rss ${(memory.rss / 1048576).toFixed(0)} MB, V8 heap ${(memory.heapUsed / 1048576).toFixed(0)}/${(memory.heapTotal / 1048576).toFixed(0)} MB, external ${(memory.external / 1048576).toFixed(0)} MB`);
     log(`turn.feel: ${throughput.toFixed(0)} turns/s with ${CONCURRENT_USERS} concurrent users (target ≥ 200); RSS ${rssMb.toFixed(0)} MB with models loaded (target ≤ 300)`);
     await scorer.close();
     await database.close();

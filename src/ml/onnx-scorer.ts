@@ -137,23 +137,23 @@ export class OnnxScorer implements Scorer {
     return new OnnxScorer(manifest, svd, forest, itemSide, manifest.features, manifest.svd.foldIn);
   }
 
+  /**
+   * The SVD stage alone: predicted stars for every candidate, in one run. The core uses it to
+   * shortlist a large mood before asking `score` (SVD + forest) about the shortlist only.
+   */
+  async predictStars(request: ScoreRequest): Promise<Float32Array> {
+    const { mood, candidates } = request;
+    if (!isEmotion(mood)) throw new FeatureInputError(`unknown mood ${JSON.stringify(mood)}`);
+    if (candidates.length === 0) return new Float32Array(0);
+    const indices = new Int32Array(candidates.length);
+    for (let j = 0; j < candidates.length; j++) indices[j] = this.movieEntry(candidates[j]!).itemIndex;
+    return this.runSvd(request, indices);
+  }
+
   async score(request: ScoreRequest): Promise<MovieScore[]> {
     const { mood, user, candidates } = request;
     if (!isEmotion(mood)) throw new FeatureInputError(`unknown mood ${JSON.stringify(mood)}`);
     if (candidates.length === 0) return [];
-
-    // Fold in the user's ratings; ratings on movies the SVD never saw carry no information about factors.
-    const accumulator = new FoldInAccumulator(this.itemSide, this.foldIn);
-    for (const rating of user.ratings) {
-      if (!Number.isFinite(rating.stars)) throw new FeatureInputError(`rating of ${rating.movie.key} is ${rating.stars}`);
-      const item = this.itemIndex.get(rating.movie.key);
-      if (item !== undefined) accumulator.add(item, rating.stars);
-    }
-    const vector = accumulator.solve();
-    const k = this.itemSide.factors;
-    const userFactors = new Float32Array(k);
-    if (vector !== null) userFactors.set(vector.factors);
-    const userBias = Float32Array.of(vector?.bias ?? 0);
 
     const n = candidates.length;
     const indices = new Int32Array(n);
@@ -163,14 +163,7 @@ export class OnnxScorer implements Scorer {
       indices[j] = entry.itemIndex;
       columns[j] = entry.columns;
     }
-    const itemIndices = int64Indices(indices);
-    const { inputs: svdIn, outputs: svdOut } = this.manifest.svd;
-    const svdResult = await this.svd.run({
-      [svdIn.userFactors]: { type: 'float32', data: userFactors, dims: [k] },
-      [svdIn.userBias]: { type: 'float32', data: userBias, dims: [1] },
-      [svdIn.itemIndex]: { type: 'int64', data: itemIndices, dims: [n] },
-    });
-    const predicted = svdResult[svdOut.predictedRating]!.data as Float32Array;
+    const predicted = await this.runSvd(request, indices);
 
     const width = this.spec.names.length;
     const buffer = this.takeBuffer(n * width);
@@ -188,6 +181,28 @@ export class OnnxScorer implements Scorer {
     } finally {
       this.freeBuffers.push(buffer);
     }
+  }
+
+  /** Folds the user in (ratings on movies the SVD never saw carry no information) and runs the SVD once. */
+  private async runSvd(request: ScoreRequest, indices: Int32Array): Promise<Float32Array> {
+    const accumulator = new FoldInAccumulator(this.itemSide, this.foldIn);
+    for (const rating of request.user.ratings) {
+      if (!Number.isFinite(rating.stars)) throw new FeatureInputError(`rating of ${rating.movie.key} is ${rating.stars}`);
+      const item = this.itemIndex.get(rating.movie.key);
+      if (item !== undefined) accumulator.add(item, rating.stars);
+    }
+    const vector = accumulator.solve();
+    const k = this.itemSide.factors;
+    const userFactors = new Float32Array(k);
+    if (vector !== null) userFactors.set(vector.factors);
+    const userBias = Float32Array.of(vector?.bias ?? 0);
+    const { inputs: svdIn, outputs: svdOut } = this.manifest.svd;
+    const svdResult = await this.svd.run({
+      [svdIn.userFactors]: { type: 'float32', data: userFactors, dims: [k] },
+      [svdIn.userBias]: { type: 'float32', data: userBias, dims: [1] },
+      [svdIn.itemIndex]: { type: 'int64', data: int64Indices(indices), dims: [indices.length] },
+    });
+    return svdResult[svdOut.predictedRating]!.data as Float32Array;
   }
 
   async close(): Promise<void> {

@@ -30,11 +30,22 @@ export class SwappableScorer implements Scorer {
     return this.current;
   }
 
-  async score(request: ScoreRequest): Promise<MovieScore[]> {
+  /** Present only while the serving model has a stars-only stage; callers check before using it. */
+  get predictStars(): ((request: ScoreRequest) => Promise<ArrayLike<number>>) | undefined {
     const scorer = this.current;
+    if (!scorer.predictStars) return undefined;
+    return (request) => this.track(scorer, () => scorer.predictStars!(request));
+  }
+
+  score(request: ScoreRequest): Promise<MovieScore[]> {
+    const scorer = this.current;
+    return this.track(scorer, () => scorer.score(request));
+  }
+
+  private async track<T>(scorer: Scorer & Closable, work: () => Promise<T>): Promise<T> {
     this.inFlight.set(scorer, (this.inFlight.get(scorer) ?? 0) + 1);
     try {
-      return await scorer.score(request);
+      return await work();
     } finally {
       const left = (this.inFlight.get(scorer) ?? 1) - 1;
       if (left === 0) this.inFlight.delete(scorer);

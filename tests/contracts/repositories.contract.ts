@@ -280,6 +280,36 @@ export function repositoryContract(name: string, makeRepos: MakeRepositories): v
       });
     });
 
+    describe('histories', () => {
+      it('GIVEN ratings, favorites, dismissals and interactions THEN historyOf returns them all in one read, as the single-purpose reads do', async () => {
+        const { userId } = await newUser();
+        const other = await newUser('Other');
+        const t0 = new Date('2026-03-01T10:00:00.000Z');
+        await r.ratings.rate(userId, 1, 4);
+        await r.ratings.rate(userId, 2, 2);
+        await r.favorites.add(userId, 3);
+        await r.dismissals.dismiss(userId, 4);
+        await r.interactions.recordShown(userId, [1, 5], 'happy', t0);
+        await r.interactions.recordShown(userId, [6], 'sad', new Date(t0.getTime() - 86_400_000));
+        await r.interactions.recordView(userId, 1, 'happy', t0);
+        await r.ratings.rate(other.userId, 5, 5);
+        await r.interactions.recordShown(other.userId, [2], 'happy', t0);
+
+        const history = await r.histories.historyOf(userId, t0);
+        expect(history.ratings).toEqual(await r.ratings.ratingsOf(userId));
+        expect(history.ratings.map((x) => [x.movieId, x.stars]).sort()).toEqual([[1, 4], [2, 2]]);
+        expect(history.favorites).toEqual(await r.favorites.favoritesOf(userId));
+        expect(history.dismissed).toEqual(new Set([4]));
+        expect(history.recentlyShown).toEqual(new Set([1, 5]));
+        expect({ views: history.views, shown: history.shown }).toEqual({ views: 1, shown: 3 });
+      });
+
+      it('GIVEN a user with no history THEN historyOf is empty', async () => {
+        const { userId } = await newUser();
+        expect(await r.histories.historyOf(userId, new Date(0))).toEqual({ ratings: [], favorites: [], dismissed: new Set(), recentlyShown: new Set(), views: 0, shown: 0 });
+      });
+    });
+
     describe('catalog', () => {
       it('GIVEN the seeded catalog THEN count and moviesByIds return every movie as seeded', async () => {
         expect(await r.catalog.count()).toBe(CONTRACT_CATALOG.length);

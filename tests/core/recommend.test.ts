@@ -9,6 +9,7 @@ import type { Movie } from '../../src/core/domain/movie.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import type { MovieScore } from '../../src/core/ports/scorer.ts';
 import { bayesianPrior, DEFAULT_RANKING, diversify, Recommender, type RankingConfig } from '../../src/core/recommend/recommend.ts';
+import { topIndices } from '../../src/core/recommend/recommend.ts';
 import { FakeScorer } from '../fakes/fake-scorer.ts';
 import { createInMemoryRepositories } from '../fakes/in-memory-repositories.ts';
 import { aMovie } from '../fakes/movies.ts';
@@ -241,5 +242,18 @@ describe('Recommender blend', () => {
     await repos.dismissals.dismiss(userId, movies[4]!.id);
     const known = await recommender.wellKnown(userId, 'happy', 3);
     expect(known.map((movie) => movie.title)).toEqual(['Top comedy', 'Second comedy', 'Family']);
+  });
+});
+
+describe('topIndices', () => {
+  it('GIVEN random values THEN it returns the k best, best first, exactly as a full sort would', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const [n, k] of [[0, 5], [3, 5], [100, 1], [1000, 60], [60, 60]] as const) {
+      const values = Array.from({ length: n }, () => Math.floor(random() * 50));
+      const better = (i: number, j: number) => values[i]! > values[j]! || (values[i] === values[j] && i < j);
+      const expected = values.map((_, i) => i).sort((a, b) => (better(a, b) ? -1 : 1)).slice(0, k);
+      expect(topIndices(n, k, better)).toEqual(expected);
+    }
   });
 });

@@ -17,7 +17,12 @@ export function startFeelms(input: string, env: Record<string, string>): Promise
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A hung process must not outlive the test (vitest does not kill children on timeout).
+    const killer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(input);
   });
 }

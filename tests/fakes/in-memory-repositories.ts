@@ -31,6 +31,8 @@ import {
   type RatingRecord,
   type RatingRepository,
   type Repositories,
+  type UserHistory,
+  type UserHistoryRepository,
   type UserRepository,
 } from '../../src/core/ports/repositories.ts';
 
@@ -313,6 +315,27 @@ export class InMemoryInteractionRepository implements InteractionRepository {
   }
 }
 
+/** Composes the other fakes; the Prisma version reads the same in one statement. */
+export class InMemoryUserHistoryRepository implements UserHistoryRepository {
+  constructor(
+    private readonly ratings: InMemoryRatingRepository,
+    private readonly favorites: InMemoryFavoriteRepository,
+    private readonly dismissals: InMemoryDismissalRepository,
+    private readonly interactions: InMemoryInteractionRepository,
+  ) {}
+
+  async historyOf(userId: number, shownSince: Date): Promise<UserHistory> {
+    const [ratings, favorites, dismissed, recentlyShown, counts] = await Promise.all([
+      this.ratings.ratingsOf(userId),
+      this.favorites.favoritesOf(userId),
+      this.dismissals.dismissedBy(userId),
+      this.interactions.shownSince(userId, shownSince),
+      this.interactions.counts(userId),
+    ]);
+    return { ratings, favorites, dismissed, recentlyShown, views: counts.views, shown: counts.shown };
+  }
+}
+
 /** Same order as the Prisma catalog: strongest weight first, then lower id. */
 export class InMemoryCatalogRepository implements CatalogRepository {
   constructor(private readonly store: InMemoryStore) {}
@@ -367,6 +390,7 @@ export interface InMemoryRepositories extends Repositories {
   favorites: InMemoryFavoriteRepository;
   dismissals: InMemoryDismissalRepository;
   interactions: InMemoryInteractionRepository;
+  histories: InMemoryUserHistoryRepository;
   catalog: InMemoryCatalogRepository;
   states: InMemoryConversationStateStore;
   /** The shared tables, for assertions the helpers below do not cover. */
@@ -383,13 +407,18 @@ export interface InMemoryRepositories extends Repositories {
 
 export function createInMemoryRepositories(movies: Movie[] = [], options: InMemoryOptions = {}): InMemoryRepositories {
   const store = new InMemoryStore(movies, options);
+  const ratings = new InMemoryRatingRepository(store);
+  const favorites = new InMemoryFavoriteRepository(store);
+  const dismissals = new InMemoryDismissalRepository(store);
+  const interactions = new InMemoryInteractionRepository(store);
   const countWhere = <V extends { userId: number }>(rows: Iterable<V>, userId: number) => [...rows].filter((row) => row.userId === userId).length;
   return {
     users: new InMemoryUserRepository(store),
-    ratings: new InMemoryRatingRepository(store),
-    favorites: new InMemoryFavoriteRepository(store),
-    dismissals: new InMemoryDismissalRepository(store),
-    interactions: new InMemoryInteractionRepository(store),
+    ratings,
+    favorites,
+    dismissals,
+    interactions,
+    histories: new InMemoryUserHistoryRepository(ratings, favorites, dismissals, interactions),
     catalog: new InMemoryCatalogRepository(store),
     states: new InMemoryConversationStateStore(store),
     store,

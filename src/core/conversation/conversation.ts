@@ -382,12 +382,12 @@ export class FeelmsConversation implements Conversation {
       return { messages: [{ text: copy.noMoreMovies(mood), choices: moodChoices() }] };
     }
     const ids = picks.map((pick) => pick.movie.id);
-    await this.deps.interactions.recordShown(account.userId, ids, mood, this.deps.clock.now());
     const page = state.page;
     state.list = ids;
     state.sessionShown = [...state.sessionShown, ...ids].slice(-SESSION_SHOWN_CAP);
     state.page = page + 1;
-    await this.saveState(account, state);
+    // Independent writes: one round trip of latency instead of two.
+    await Promise.all([this.deps.interactions.recordShown(account.userId, ids, mood, this.deps.clock.now()), this.saveState(account, state)]);
 
     const messages: OutMessage[] = [{ text: copy.listIntro(mood, page) }];
     picks.forEach((pick, i) => {
@@ -404,10 +404,9 @@ export class FeelmsConversation implements Conversation {
     const movies = await this.recommender.wellKnown(account.userId, mood, ONBOARD_COUNT);
     if (movies.length === 0) return say(copy.nothingToRate());
     const ids = movies.map((movie) => movie.id);
-    await this.deps.interactions.recordShown(account.userId, ids, mood, this.deps.clock.now());
     state.list = ids;
     state.mood = mood;
-    await this.saveState(account, state);
+    await Promise.all([this.deps.interactions.recordShown(account.userId, ids, mood, this.deps.clock.now()), this.saveState(account, state)]);
     return {
       messages: [
         { text: copy.onboardIntro(mood) },

@@ -88,6 +88,29 @@ export interface InteractionRepository {
   counts(userId: number): Promise<{ views: number; shown: number }>;
 }
 
+/** Everything the recommender needs to know about one user, read in one round trip per /feel. */
+export interface UserHistory {
+  /** Newest first. */
+  ratings: RatingRecord[];
+  /** Newest first. */
+  favorites: FavoriteRecord[];
+  dismissed: Set<number>;
+  /** Movies shown at or after the `shownSince` asked for. */
+  recentlyShown: Set<number>;
+  views: number;
+  shown: number;
+}
+
+/**
+ * One read of a user's whole history (ratings, favorites, dismissals, recent shows, counts), so a
+ * /feel costs one database round trip instead of five.
+ * @example
+ * const history = await histories.historyOf(userId, new Date(Date.now() - 7 * 86_400_000));
+ */
+export interface UserHistoryRepository {
+  historyOf(userId: number, shownSince: Date): Promise<UserHistory>;
+}
+
 /**
  * The movie catalog. Reads are hot (every /feel), so the Prisma implementation caches the
  * catalog in memory.
@@ -122,6 +145,7 @@ export interface Repositories {
   favorites: FavoriteRepository;
   dismissals: DismissalRepository;
   interactions: InteractionRepository;
+  histories: UserHistoryRepository;
   catalog: CatalogRepository;
   states: ConversationStateStore;
 }

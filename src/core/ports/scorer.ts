@@ -43,4 +43,9 @@ export interface Scorer {
   /** "onnx:<version>" or "popularity": shown in logs and /healthz. */
   readonly name: string;
   score(request: ScoreRequest): Promise<MovieScore[]>;
+  /**
+   * Optional cheap first stage: predicted stars only, for every candidate. When present, the core
+   * shortlists large moods with it and calls `score` on the shortlist (retrieval, then ranking).
+   */
+  predictStars?(request: ScoreRequest): Promise<ArrayLike<number>>;
 }

@@ -10,8 +10,11 @@
  *      where stars is the SVD prediction (folded in from the user's ratings) and P(favorite) the forest's;
  *    - cold start (no ratings yet), by a quality prior: the Bayesian-averaged IMDb rating
  *        (v × R + m × C) / (v + m), m = priorVotes, C = the candidates' mean rating,
- *      normalised to 0–1 and multiplied by the mood weight;
+ *      normalised to 0–1 and multiplied by the mood weight (only the 60 best by the prior are then
+ *      scored by the models, for the stars and chances shown on the cards);
  *    - movies shown in the last `recentDays` days are pushed down (score × recentPenalty).
+ *    Large moods (over `shortlistSize` candidates) are first shortlisted by the SVD's predicted stars
+ *    alone (× mood weight), when the scorer offers that stage; the blend then ranks the shortlist.
  * 4. Diversity: at most `maxPerPrimaryGenre` of the same primary genre on a page (filled from the
  *    rest only when the mood has too few genres).
  * 5. Reason: "because you loved X" when a movie the user rated ≥ 4 or favorited shares enough
@@ -28,6 +31,8 @@ import type {
   FavoriteRepository,
   InteractionRepository,
   RatingRepository,
+  UserHistory,
+  UserHistoryRepository,
 } from '../ports/repositories.ts';
 import type { MovieScore, Scorer, UserTaste } from '../ports/scorer.ts';
 
@@ -40,6 +45,8 @@ export interface RankingConfig {
   recentDays: number;
   recentPenalty: number;
   priorVotes: number;
+  /** Moods with more candidates are shortlisted by predicted stars before the full scoring. */
+  shortlistSize: number;
 }
 
 export const DEFAULT_RANKING: RankingConfig = {
@@ -51,6 +58,7 @@ export const DEFAULT_RANKING: RankingConfig = {
   recentDays: 7,
   recentPenalty: 0.5,
   priorVotes: 25_000,
+  shortlistSize: 400,
 };
 
 export interface RecommendDeps {
@@ -59,6 +67,7 @@ export interface RecommendDeps {
   favorites: FavoriteRepository;
   dismissals: DismissalRepository;
   interactions: InteractionRepository;
+  histories: UserHistoryRepository;
   scorer: Scorer;
   clock: Clock;
   logger: Logger;
@@ -86,27 +95,71 @@ function jaccard(a: readonly string[], b: readonly string[]): number {
   return shared / (a.length + b.length - shared);
 }
 
-/** What the scorer needs about the user, assembled from the repositories. */
-export async function loadTaste(userId: number, deps: Pick<RecommendDeps, 'catalog' | 'ratings' | 'favorites' | 'interactions'>) {
-  const [ratings, favorites, counts] = await Promise.all([deps.ratings.ratingsOf(userId), deps.favorites.favoritesOf(userId), deps.interactions.counts(userId)]);
-  const movies = await deps.catalog.moviesByIds([...new Set([...ratings.map((r) => r.movieId), ...favorites.map((f) => f.movieId)])]);
-  const byId = new Map(movies.map((movie) => [movie.id, movie]));
-  const taste: UserTaste = {
+/** What the scorer needs about the user: their history with the movies attached (from the in-memory catalog). */
+export async function tasteFrom(userId: number, history: UserHistory, catalog: CatalogRepository): Promise<UserTaste> {
+  const ids = new Set<number>();
+  for (const r of history.ratings) ids.add(r.movieId);
+  for (const f of history.favorites) ids.add(f.movieId);
+  const byId = new Map((await catalog.moviesByIds([...ids])).map((movie) => [movie.id, movie]));
+  return {
     userId,
-    ratings: ratings.flatMap((r) => {
+    ratings: history.ratings.flatMap((r) => {
       const movie = byId.get(r.movieId);
       return movie ? [{ movie, stars: r.stars }] : [];
     }),
-    favorites: favorites.flatMap((f) => byId.get(f.movieId) ?? []),
-    viewCount: counts.views,
-    shownCount: counts.shown,
+    favorites: history.favorites.flatMap((f) => byId.get(f.movieId) ?? []),
+    viewCount: history.views,
+    shownCount: history.shown,
   };
-  return { taste, ratings, favorites };
+}
+
+/**
+ * Indices of the `k` best of `n` items, best first, by `better(i, j)` (true when i ranks above j).
+ * A bounded heap: O(n log k), so a 5,000-movie mood costs a few hundred comparisons more than its
+ * scan instead of a full sort.
+ */
+export function topIndices(n: number, k: number, better: (i: number, j: number) => boolean): number[] {
+  const heap: number[] = []; // worst of the kept items at the root
+  const worse = (a: number, b: number) => better(b, a);
+  const siftDown = (at: number) => {
+    for (;;) {
+      const left = 2 * at + 1;
+      const right = left + 1;
+      let worst = at;
+      if (left < heap.length && worse(heap[left]!, heap[worst]!)) worst = left;
+      if (right < heap.length && worse(heap[right]!, heap[worst]!)) worst = right;
+      if (worst === at) return;
+      [heap[at], heap[worst]] = [heap[worst]!, heap[at]!];
+      at = worst;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    if (heap.length < k) {
+      heap.push(i);
+      for (let at = heap.length - 1; at > 0; ) {
+        const parent = (at - 1) >> 1;
+        if (!worse(heap[at]!, heap[parent]!)) break;
+        [heap[at], heap[parent]] = [heap[parent]!, heap[at]!];
+        at = parent;
+      }
+    } else if (k > 0 && better(i, heap[0]!)) {
+      heap[0] = i;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
 }
 
 export function bayesianPrior(movies: readonly Movie[], priorVotes: number): (movie: Movie) => number {
-  const rated = movies.filter((movie) => movie.imdbRating !== null);
-  const mean = rated.length > 0 ? rated.reduce((sum, movie) => sum + movie.imdbRating!, 0) / rated.length : 6.5;
+  let sum = 0;
+  let count = 0;
+  for (const movie of movies) {
+    if (movie.imdbRating !== null) {
+      sum += movie.imdbRating;
+      count++;
+    }
+  }
+  const mean = count > 0 ? sum / count : 6.5;
   return (movie) => {
     const votes = movie.imdbVotes ?? 0;
     const rating = movie.imdbRating ?? mean;
@@ -159,36 +212,81 @@ export class Recommender {
   async recommend(userId: number, mood: Emotion, alreadyShown: ReadonlySet<number>): Promise<RecommendResult> {
     const { deps, config } = this;
     const now = deps.clock.now();
-    const [candidatesAll, { taste, ratings, favorites }, dismissed, recent] = await Promise.all([
+    const [candidatesAll, history] = await Promise.all([
       deps.catalog.moviesForMood(mood, config.minMoodWeight),
-      loadTaste(userId, deps),
-      deps.dismissals.dismissedBy(userId),
-      deps.interactions.shownSince(userId, new Date(now.getTime() - config.recentDays * DAY_MS)),
+      deps.histories.historyOf(userId, new Date(now.getTime() - config.recentDays * DAY_MS)),
     ]);
-    const excluded = new Set<number>([...ratings.map((r) => r.movieId), ...favorites.map((f) => f.movieId), ...dismissed, ...alreadyShown]);
-    const candidates = candidatesAll.filter((movie) => !excluded.has(movie.id));
-    const coldStart = ratings.length === 0;
+    const taste = await tasteFrom(userId, history, deps.catalog);
+    const excluded = new Set<number>(alreadyShown);
+    for (const r of history.ratings) excluded.add(r.movieId);
+    for (const f of history.favorites) excluded.add(f.movieId);
+    for (const id of history.dismissed) excluded.add(id);
+    const candidates: Movie[] = [];
+    for (const movie of candidatesAll) if (!excluded.has(movie.id)) candidates.push(movie);
+    const coldStart = history.ratings.length === 0;
     if (candidates.length === 0) return { picks: [], coldStart };
 
-    let scores: MovieScore[] | null = null;
-    try {
-      scores = await deps.scorer.score({ mood, user: taste, candidates });
-    } catch (error) {
-      deps.logger.warn({ err: error, scorer: deps.scorer.name }, 'scoring failed; ranking by the quality prior');
-    }
     const prior = bayesianPrior(candidatesAll, config.priorVotes);
-    const blendTotal = config.ratingWeight + config.favoriteWeight;
-    const ranked = candidates.map((movie, i) => {
-      const score = scores?.[i] ?? null;
-      const moodWeight = movie.emotions[mood] ?? 0;
-      let value =
-        coldStart || !score
-          ? prior(movie) * moodWeight
-          : ((config.ratingWeight * (score.predictedStars - 1)) / 4 + config.favoriteWeight * score.favoriteProbability) / blendTotal * (0.5 + 0.5 * moodWeight);
-      if (recent.has(movie.id)) value *= config.recentPenalty;
-      return { movie, score, value };
-    });
-    ranked.sort((a, b) => b.value - a.value || (b.movie.imdbVotes ?? 0) - (a.movie.imdbVotes ?? 0) || a.movie.id - b.movie.id);
+    const recent = history.recentlyShown;
+    const penalty = (movie: Movie) => (recent.has(movie.id) ? config.recentPenalty : 1);
+    // Enough of the best to fill a diverse page even when the top is crowded with one genre.
+    const window = config.pageSize * 12;
+    const better = (values: Float64Array, list: readonly Movie[]) => (i: number, j: number) => {
+      const a = values[i]!;
+      const b = values[j]!;
+      if (a !== b) return a > b;
+      const votesA = list[i]!.imdbVotes ?? 0;
+      const votesB = list[j]!.imdbVotes ?? 0;
+      return votesA !== votesB ? votesA > votesB : list[i]!.id < list[j]!.id;
+    };
+
+    let shortlist: Movie[];
+    let scores: Array<MovieScore | null>;
+    let values: Float64Array;
+    if (coldStart) {
+      // The prior ranks; the models are asked only about the shortlist, for the stars and chances shown.
+      const priorValues = new Float64Array(candidates.length);
+      for (let i = 0; i < candidates.length; i++) {
+        const movie = candidates[i]!;
+        priorValues[i] = prior(movie) * (movie.emotions[mood] ?? 0) * penalty(movie);
+      }
+      const top = topIndices(candidates.length, window, better(priorValues, candidates));
+      shortlist = top.map((i) => candidates[i]!);
+      values = Float64Array.from(top, (i) => priorValues[i]!);
+      scores = (await this.score(mood, taste, shortlist)) ?? shortlist.map(() => null);
+    } else {
+      // Large moods: the SVD stage alone shortlists (retrieval), the blend ranks the shortlist.
+      let pool: readonly Movie[] = candidates;
+      const predictStars = deps.scorer.predictStars?.bind(deps.scorer);
+      if (predictStars && candidates.length > config.shortlistSize) {
+        const stars = await predictStars({ mood, user: taste, candidates }).catch(() => null);
+        if (stars) {
+          const estimate = new Float64Array(candidates.length);
+          for (let i = 0; i < candidates.length; i++) {
+            const movie = candidates[i]!;
+            estimate[i] = ((stars[i]! - 1) / 4) * (0.5 + 0.5 * (movie.emotions[mood] ?? 0)) * penalty(movie);
+          }
+          pool = topIndices(candidates.length, config.shortlistSize, better(estimate, candidates)).map((i) => candidates[i]!);
+        }
+      }
+      const all = await this.score(mood, taste, pool);
+      const blendTotal = config.ratingWeight + config.favoriteWeight;
+      const poolValues = new Float64Array(pool.length);
+      for (let i = 0; i < pool.length; i++) {
+        const movie = pool[i]!;
+        const score = all?.[i];
+        const moodWeight = movie.emotions[mood] ?? 0;
+        const fit = score
+          ? (((config.ratingWeight * (score.predictedStars - 1)) / 4 + config.favoriteWeight * score.favoriteProbability) / blendTotal) * (0.5 + 0.5 * moodWeight)
+          : prior(movie) * moodWeight;
+        poolValues[i] = fit * penalty(movie);
+      }
+      const top = topIndices(pool.length, window, better(poolValues, pool));
+      shortlist = top.map((i) => pool[i]!);
+      values = Float64Array.from(top, (i) => poolValues[i]!);
+      scores = top.map((i) => all?.[i] ?? null);
+    }
+    const ranked = shortlist.map((movie, i) => ({ movie, score: scores[i] ?? null, value: values[i]! }));
     const page = diversify(ranked, config.pageSize, config.maxPerPrimaryGenre);
 
     const liked = [
@@ -199,6 +297,16 @@ export class Recommender {
       coldStart,
       picks: page.map(({ movie, score }) => ({ movie, score, reason: this.reason(movie, mood, liked) })),
     };
+  }
+
+  /** Null when the scorer fails: the page is then ranked by the prior alone. */
+  private async score(mood: Emotion, taste: UserTaste, candidates: readonly Movie[]): Promise<MovieScore[] | null> {
+    try {
+      return await this.deps.scorer.score({ mood, user: taste, candidates });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, scorer: this.deps.scorer.name }, 'scoring failed; ranking by the quality prior');
+      return null;
+    }
   }
 
   private reason(movie: Movie, mood: Emotion, liked: readonly Movie[]): string {

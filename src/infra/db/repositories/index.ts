@@ -14,6 +14,7 @@ import { PrismaDismissalRepository } from './prisma-dismissal-repository.ts';
 import { PrismaFavoriteRepository } from './prisma-favorite-repository.ts';
 import { PrismaInteractionRepository } from './prisma-interaction-repository.ts';
 import { PrismaRatingRepository } from './prisma-rating-repository.ts';
+import { PrismaUserHistoryRepository } from './prisma-user-history-repository.ts';
 import { PrismaUserRepository } from './prisma-user-repository.ts';
 
 export { PrismaCatalogRepository, type CatalogCacheOptions } from './prisma-catalog-repository.ts';
@@ -46,6 +47,7 @@ export interface PrismaRepositories extends Repositories {
   favorites: PrismaFavoriteRepository;
   dismissals: PrismaDismissalRepository;
   interactions: PrismaInteractionRepository;
+  histories: PrismaUserHistoryRepository;
   catalog: PrismaCatalogRepository;
   states: PrismaConversationStateStore;
 }
@@ -58,6 +60,7 @@ export function createPrismaRepositories(db: Pick<Database, 'prisma'>, options: 
     favorites: new PrismaFavoriteRepository(prisma),
     dismissals: new PrismaDismissalRepository(prisma),
     interactions: new PrismaInteractionRepository(prisma),
+    histories: new PrismaUserHistoryRepository(prisma),
     catalog: new PrismaCatalogRepository(prisma, { maxAgeMs: options.catalogMaxAgeMs, now: options.now }),
     states: new PrismaConversationStateStore(prisma),
   };

@@ -28,6 +28,8 @@ interface Snapshot {
   byId: ReadonlyMap<number, Movie>;
   /** Per mood, movies with a positive weight, strongest first (ties: lower id first). */
   byMood: ReadonlyMap<Emotion, ReadonlyArray<{ movie: Movie; weight: number }>>;
+  /** moviesForMood answers, by "mood:minWeight". */
+  forMood: Map<string, readonly Movie[]>;
 }
 
 const MOVIE_COLUMNS = {
@@ -84,9 +86,16 @@ export class PrismaCatalogRepository implements CatalogRepository {
     this.now = options.now ?? Date.now;
   }
 
+  /** Every /feel asks this; the answer is kept per snapshot (callers get a copy they may change). */
   async moviesForMood(mood: Emotion, minWeight: number): Promise<Movie[]> {
     const snapshot = await this.current();
-    return selectForMood(snapshot.byMood.get(mood), minWeight);
+    const key = `${mood}:${minWeight}`;
+    let movies = snapshot.forMood.get(key);
+    if (!movies) {
+      movies = selectForMood(snapshot.byMood.get(mood), minWeight);
+      snapshot.forMood.set(key, movies);
+    }
+    return movies.slice();
   }
 
   /** In the order asked; unknown and repeated ids are left out. */
@@ -184,7 +193,7 @@ export class PrismaCatalogRepository implements CatalogRepository {
         };
         byId.set(row.id, Object.freeze(movie));
       }
-      return { loadedAt: this.now(), byId, byMood: indexByMood(byId.values()) };
+      return { loadedAt: this.now(), byId, byMood: indexByMood(byId.values()), forMood: new Map() };
     });
   }
 }
