@@ -63,32 +63,6 @@ export class HttpServer {
   }
 }
 
-/** Reads a request body up to `maxBytes`; resolves null (and stops reading) when it is larger. */
-export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
-  const declared = Number(request.headers['content-length'] ?? '0');
-  if (declared > maxBytes) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    request.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        done = true;
-        resolve(null);
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks));
-    });
-    request.on('error', reject);
-  });
-}
-
 export interface HealthSource {
   /** Rejects when the database does not answer. */
   pingDatabase(): Promise<void>;
