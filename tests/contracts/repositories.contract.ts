@@ -84,7 +84,7 @@ export function repositoryContract(name: string, makeRepos: MakeRepositories): v
         const first = await r.users.findOrCreate(ana);
         const second = await r.users.findOrCreate(ana);
         expect(first.created).toBe(true);
-        expect(second).toEqual({ userId: first.userId, accountId: first.accountId, created: false });
+        expect(second).toMatchObject({ userId: first.userId, accountId: first.accountId, created: false });
         expect(await h.rowsFor(first.userId, [first.accountId])).toMatchObject({ users: 1, platform_accounts: 1 });
       });
 
@@ -94,7 +94,17 @@ export function repositoryContract(name: string, makeRepos: MakeRepositories): v
         expect(await r.users.find(ana)).toBeNull();
         expect(await h.totalRows('users')).toBe(usersBefore);
         const account = await r.users.findOrCreate(ana);
-        expect(await r.users.find(ana)).toEqual({ ...account, created: false });
+        expect(await r.users.find(ana)).toEqual({ userId: account.userId, accountId: account.accountId, created: false });
+      });
+
+      it('GIVEN a stored conversation state WHEN findOrCreate reads it too THEN it is the state the store holds', async () => {
+        const ana = someone();
+        const { accountId } = await r.users.findOrCreate(ana);
+        const again = await r.users.findOrCreate(ana);
+        expect(again.state === undefined || again.state === null).toBe(true);
+        await r.states.save(accountId, { list: [1, 2], note: 'é🎬' });
+        const withState = await r.users.findOrCreate(ana);
+        if (withState.state !== undefined) expect(withState.state).toEqual(await r.states.load(accountId));
       });
 
       it('GIVEN 20 first messages at once WHEN findOrCreate THEN exactly one user and one account exist', async () => {

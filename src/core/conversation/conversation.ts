@@ -335,8 +335,9 @@ export class FeelmsConversation implements Conversation {
   /** Finds or creates the acting user (first contact registers them) and loads their state. */
   private async session(user: ChannelUser): Promise<{ account: Account; state: ConversationState }> {
     const account = await this.deps.users.findOrCreate(user);
-    const state = account.created ? initialState() : readState(await this.deps.states.load(account.accountId));
-    return { account, state };
+    if (account.created) return { account, state: initialState() };
+    const stored = account.state !== undefined ? account.state : await this.deps.states.load(account.accountId);
+    return { account, state: readState(stored) };
   }
 
   private async existingSession(user: ChannelUser): Promise<{ account: Account; state: ConversationState } | null> {

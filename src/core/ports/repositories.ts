@@ -24,6 +24,11 @@ export interface Account {
   accountId: number;
   /** True when this call created the user (first contact). */
   created: boolean;
+  /**
+   * The account's stored conversation state, when the repository read it in the same query
+   * (saves a round trip per turn); `undefined` means "not read here: ask the state store".
+   */
+  state?: unknown;
 }
 
 /** Rows removed by /forgetme, per table. */

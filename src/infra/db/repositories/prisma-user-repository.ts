@@ -39,6 +39,16 @@ export function assertPlatformUserId(id: string): void {
   if (Array.from(id).length > PLATFORM_USER_ID_MAX_CHARS) throw new RangeError(`platformUserId longer than ${PLATFORM_USER_ID_MAX_CHARS} characters`);
 }
 
+/** The state column as the state store would load it: null when none is stored, parsed JSON otherwise. */
+function readStoredState(json: string | undefined): unknown {
+  if (json === undefined) return null;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return null;
+  }
+}
+
 /** A concurrent forget() can delete the account we just lost a race to; a few rounds settle it. */
 const MAX_ATTEMPTS = 3;
 
@@ -53,14 +63,14 @@ export class PrismaUserRepository implements UserRepository {
       for (let attempt = 1; ; attempt++) {
         const existing = await this.prisma.platformAccount.findUnique({
           where: { platform_externalId: key },
-          select: { id: true, userId: true, displayName: true },
+          select: { id: true, userId: true, displayName: true, state: { select: { state: true } } },
         });
         if (existing) {
           if (existing.displayName !== displayName) {
             // updateMany, not update: no P2025 if a concurrent forget() removed the account meanwhile.
             await this.prisma.platformAccount.updateMany({ where: { id: existing.id }, data: { displayName } });
           }
-          return { userId: existing.userId, accountId: existing.id, created: false };
+          return { userId: existing.userId, accountId: existing.id, created: false, state: readStoredState(existing.state?.state) };
         }
         // Two single-statement inserts rather than one nested create: a nested create runs in a
         // transaction, and on SQLite Prisma's better-sqlite3 adapter shares its one connection with
