@@ -1,5 +1,6 @@
 import onnxProto from 'onnx-proto';
 import type { RandomForest } from './forest.ts';
+import type { ScoringItemSide } from './svd.ts';
 import type { RatingScale } from './datasets.ts';
 
 /**
@@ -36,15 +37,8 @@ const ONNX_ML_OPSET = 3;
 const IR_VERSION = 8;
 const PRODUCER = 'feelms-ml';
 
-/** What the SVD export needs from a trained model. */
-export interface SvdExportSource {
-  readonly factors: number;
-  readonly globalMean: number;
-  readonly scale: RatingScale;
-  readonly itemBias: Float64Array;
-  readonly itemFactors: Float64Array;
-  readonly knownItems: Uint8Array;
-}
+/** What the SVD export needs from a trained model: its item side (a folded-in user is an input). */
+export type SvdExportSource = ScoringItemSide;
 
 export interface ExportMetadata {
   /** Written as the model's `model_version` and `doc_string` tag. */
