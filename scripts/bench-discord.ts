@@ -16,9 +16,6 @@
  * The lead wires it into scripts/bench.ts:
  *   discord: async () => (await import('./bench-discord.ts')).discordBenchmarks,
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildConversation } from '../src/app/build-conversation.ts';
 import { TrackedConversation } from '../src/app/tracked-conversation.ts';
 import { startDiscordBot } from '../src/bots/discord/discord-bot.ts';
@@ -32,7 +29,7 @@ import { migrateDatabase } from '../src/infra/db/migrate.ts';
 import { createPrismaRepositories } from '../src/infra/db/repositories/index.ts';
 import { PopularityScorer } from '../src/ml/onnx-scorer.ts';
 import { FakeDiscordThread } from '../tests/fakes/discord/fake-discord-worker.ts';
-import { percentile, round, scratchMysql, type BenchSection } from './bench-lib.ts';
+import { percentile, round, scratchMysql, scratchSqlite, type BenchSection } from './bench-lib.ts';
 
 const CONCURRENT = 50;
 const SCORING_DELAY_MS = 2000;
@@ -53,15 +50,7 @@ async function scratchDatabase(mysqlUrl: string, log: (line: string) => void): P
     return await scratchMysql(mysqlUrl, 'discord');
   } catch (error) {
     log(`discord: MySQL unavailable (${(error as Error).message}); using a scratch SQLite file`);
-    const dir = mkdtempSync(join(tmpdir(), 'feelms-bench-discord-'));
-    const file = join(dir, 'feelms.db');
-    return {
-      config: { kind: 'sqlite', url: `file:${file}`, file },
-      drop: () => {
-        rmSync(dir, { recursive: true, force: true });
-        return Promise.resolve();
-      },
-    };
+    return scratchSqlite('discord');
   }
 }
 

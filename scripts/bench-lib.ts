@@ -2,6 +2,8 @@
  * Shared helpers for `npm run bench` sections: medians and percentiles (the machines are shared and
  * noisy, so every figure is a median or a percentile over repeated runs), scratch MySQL databases.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import type { DatabaseConfig } from '../src/config.ts';
@@ -36,6 +38,19 @@ export async function scratchMysql(baseUrl: string, label: string): Promise<{ co
       const conn = await mysql.createConnection({ uri: baseUrl });
       await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await conn.end();
+    },
+  };
+}
+
+/** A fresh SQLite file for one benchmark run; removed by the returned function. */
+export function scratchSqlite(label: string): { config: DatabaseConfig & { kind: 'sqlite' }; drop: () => Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), `feelms-bench-${label}-`));
+  const file = join(dir, 'feelms.db');
+  return {
+    config: { kind: 'sqlite', url: `file:${file}`, file },
+    drop: () => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
     },
   };
 }

@@ -3,9 +3,7 @@
  * a worker thread) while this process keeps scoring; the event-loop delay p99 is recorded, then the
  * model is hot-swapped repeatedly and resident memory compared before and after.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { defaultTrainingData } from '../src/app/training-sources.ts';
 import { silentLogger } from '../src/core/ports/logger.ts';
@@ -16,16 +14,16 @@ import { retrain } from '../src/jobs/retrain.ts';
 import { trainInWorker } from '../src/jobs/train-in-worker.ts';
 import { OnnxScorer, PopularityScorer } from '../src/ml/onnx-scorer.ts';
 import { SwappableScorer } from '../src/ml/swappable-scorer.ts';
-import { round, type BenchSection } from './bench-lib.ts';
+import { round, scratchSqlite, type BenchSection } from './bench-lib.ts';
 
 export const retrainBenchmarks: BenchSection = async ({ quick, log }) => {
-  const dir = mkdtempSync(join(tmpdir(), 'feelms-bench-retrain-'));
-  const database = { kind: 'sqlite' as const, file: join(dir, 'feelms.db'), url: `file:${join(dir, 'feelms.db')}` };
+  const scratch = scratchSqlite('retrain');
+  const database = scratch.config;
   await migrateDatabase(database, silentLogger);
   const db = await openDatabase(database);
   const bundled = defaultTrainingData();
   const scorer = new SwappableScorer(new PopularityScorer());
-  const modelsDir = join(dir, 'models');
+  const modelsDir = join(dirname(database.file), 'models');
   const movies = bundled.movies.slice(0, 2000);
   const user = { userId: 1, ratings: bundled.movies.slice(0, 10).map((movie, i) => ({ movie, stars: 1 + (i % 5) })), favorites: [], viewCount: 5, shownCount: 20 };
 
@@ -76,6 +74,7 @@ export const retrainBenchmarks: BenchSection = async ({ quick, log }) => {
   log(`retrain: ${swaps} hot swaps after 50 warm-up swaps, RSS ${(rssBefore / 1048576).toFixed(0)} → ${(rssAfter / 1048576).toFixed(0)} MB`);
   await scorer.close();
   await db.close();
+  await scratch.drop();
   return {
     retrain: {
       status: outcome.status,

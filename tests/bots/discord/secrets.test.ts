@@ -93,25 +93,9 @@ describe('safeError', () => {
 
 /** A message for a press the bot never sent (the press only needs to reach the callback). */
 function fakeMessage(h: Harness) {
-  return {
+  return h.fake.botMessage({
     id: '1',
-    type: 0,
-    channel_id: h.fake.channelId,
     content: 'x',
-    embeds: [],
-    components: [],
-    flags: 0,
-    author: h.fake.botUser,
-    timestamp: new Date().toISOString(),
-    edited_timestamp: null,
-    tts: false,
-    mention_everyone: false,
-    mentions: [],
-    mention_roles: [],
-    attachments: [],
-    pinned: false,
-    webhook_id: h.fake.appId,
-    application_id: h.fake.appId,
     interaction_metadata: { id: '1', type: 2, user: ana, authorizing_integration_owners: { '0': h.fake.guildId } },
-  };
+  });
 }

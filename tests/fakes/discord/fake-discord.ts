@@ -657,16 +657,16 @@ export class FakeDiscord {
     message.edited_timestamp = new Date().toISOString();
   }
 
-  private newMessage(interaction: InteractionRecord, body: MessageBody): ApiMessage {
-    const original = interaction.type === 2 ? interaction.original : null;
-    const message: ApiMessage = {
+  /** A message posted by the bot, with Discord's defaults; tests use it for cards no interaction created. */
+  botMessage(fields: Partial<ApiMessage> & Pick<ApiMessage, 'interaction_metadata'>): ApiMessage {
+    return {
       id: snowflake(),
-      type: interaction.type === 2 ? 20 : 0,
-      channel_id: (interaction.payload['channel_id'] as string | undefined) ?? this.channelId,
-      content: body.content ?? '',
-      embeds: body.embeds ?? [],
-      components: body.components ?? [],
-      flags: body.flags ?? 0,
+      type: 0,
+      channel_id: this.channelId,
+      content: '',
+      embeds: [],
+      components: [],
+      flags: 0,
       author: this.botUser,
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
@@ -678,6 +678,19 @@ export class FakeDiscord {
       pinned: false,
       webhook_id: this.appId,
       application_id: this.appId,
+      ...fields,
+    };
+  }
+
+  private newMessage(interaction: InteractionRecord, body: MessageBody): ApiMessage {
+    const original = interaction.type === 2 ? interaction.original : null;
+    const message: ApiMessage = this.botMessage({
+      type: interaction.type === 2 ? 20 : 0,
+      channel_id: (interaction.payload['channel_id'] as string | undefined) ?? this.channelId,
+      content: body.content ?? '',
+      embeds: body.embeds ?? [],
+      components: body.components ?? [],
+      flags: body.flags ?? 0,
       interaction_metadata: {
         id: interaction.id,
         type: interaction.type,
@@ -687,7 +700,7 @@ export class FakeDiscord {
         ...(interaction.type === 3 && interaction.original ? { interacted_message_id: interaction.original.id } : {}),
       },
       feelmsInteractionId: interaction.id,
-    };
+    });
     this.messages.set(message.id, message);
     return message;
   }
