@@ -18,10 +18,11 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip HTTP_PORT=8080
-# Memory: fewer glibc arenas (onnxruntime, libuv and worker threads each grab one) and an 8 MB V8
-# young generation lower resident memory under load (measured 415 → ~340 MB in the turn benchmark)
-# at the same speed; 4 MB made scoring 2.5x slower. npm run bench runs with the same settings.
-ENV MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=8
+# Memory settings, measured and explained in scripts/serving-runtime.ts (the turn benchmark starts its
+# serving process with the same ones; tests/deploy/serving-runtime.test.ts keeps the two in step):
+# fewer glibc arenas, an 8 MB V8 young generation, no optimising tier for Prisma's WebAssembly, and a
+# heap limit so V8 sizes its heap for a small process rather than for the host.
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
@@ -34,4 +35,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD node -e "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Run with `docker run --init` (or compose's init: true) so signals reach node and zombies are reaped.
 # Migrations also run at start; `node dist/scripts/migrate.js` applies them as a separate step.
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--liftoff-only", "--max-semi-space-size=8", "--max-old-space-size=512", "dist/src/main.js"]

@@ -11,18 +11,7 @@ import { projectRoot } from '../src/shared/project-root.ts';
 
 export const SHARED_DATA = join(projectRoot(), '..', 'shared', 'data');
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-export const round = (value: number, digits = 3) => Number(value.toFixed(digits));
+export { median, percentile, round } from './bench-stats.ts';
 
 /** A fresh MySQL database for one benchmark run; dropped by the returned function. */
 export async function scratchMysql(baseUrl: string, label: string): Promise<{ config: DatabaseConfig; drop: () => Promise<void> }> {

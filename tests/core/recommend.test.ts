@@ -245,6 +245,70 @@ describe('Recommender blend', () => {
   });
 });
 
+describe('Recommender shortlist (retrieval by predicted stars, then the blend)', () => {
+  const user: ChannelUser = { platform: 'console', platformUserId: 's', displayName: 'S' };
+
+  /** A FakeScorer with the optional first stage: stars from `stage1` by movie id (3 when unlisted). */
+  class TwoStageScorer extends FakeScorer {
+    readonly starCalls: Array<readonly Movie[]> = [];
+    failStars = false;
+    constructor(
+      private readonly stage1: ReadonlyMap<number, number>,
+      fixed: ReadonlyMap<number, Omit<MovieScore, 'movieId'>>,
+    ) {
+      super({ fixed });
+    }
+    predictStars(request: { candidates: readonly Movie[] }): Promise<number[]> {
+      this.starCalls.push(request.candidates);
+      if (this.failStars) return Promise.reject(new Error('svd session closed'));
+      return Promise.resolve(request.candidates.map((movie) => this.stage1.get(movie.id) ?? 3));
+    }
+  }
+
+  /** 12 happy movies, one genre each; stage-1 stars fall with the index, so the shortlist is the first eligible ones. */
+  async function setUp(shortlistSize: number) {
+    const movies = Array.from({ length: 12 }, (_, i) => aMovie({ title: `M${i}`, genres: [`G${i}`], emotions: { happy: 1 } }));
+    const seed = aMovie({ title: 'Seed', genres: ['Documentary'], emotions: { thoughtful: 1 } });
+    const stage1 = new Map(movies.map((movie, i) => [movie.id, 5 - i * 0.25]));
+    // The blend reverses stage 1 inside the shortlist: the later a movie, the likelier a favorite.
+    const fixed = new Map(movies.map((movie, i) => [movie.id, { predictedStars: 3, favoriteProbability: i / 12 }]));
+    const clock = new FixedClock();
+    const repos = createInMemoryRepositories([seed, ...movies], { now: () => clock.now() });
+    const scorer = new TwoStageScorer(stage1, fixed);
+    const recommender = new Recommender({ ...repos, scorer, clock, logger: silentLogger }, { ...DEFAULT_RANKING, shortlistSize }, genreWeight);
+    const { userId } = await repos.users.findOrCreate(user);
+    await repos.ratings.rate(userId, seed.id, 4);
+    return { movies, repos, scorer, recommender, userId };
+  }
+  const titlesOf = (list: readonly Movie[]) => list.map((movie) => movie.title);
+
+  it('GIVEN more candidates than the shortlist THEN only the best eligible by predicted stars are scored, and the blend orders them', async () => {
+    const { movies, repos, scorer, recommender, userId } = await setUp(4);
+    await repos.ratings.rate(userId, movies[0]!.id, 5);
+    await repos.dismissals.dismiss(userId, movies[2]!.id);
+    const result = await recommender.recommend(userId, 'happy', new Set([movies[3]!.id]));
+    expect(scorer.starCalls).toHaveLength(1);
+    expect(titlesOf(scorer.lastCall!.candidates).sort()).toEqual(['M1', 'M4', 'M5', 'M6']);
+    expect(result.picks.map((pick) => pick.movie.title)).toEqual(['M6', 'M5', 'M4', 'M1']);
+  });
+
+  it('GIVEN the first stage fails THEN every eligible movie is scored and the page still excludes what it must', async () => {
+    const { movies, repos, scorer, recommender, userId } = await setUp(4);
+    await repos.favorites.add(userId, movies[11]!.id);
+    scorer.failStars = true;
+    const result = await recommender.recommend(userId, 'happy', new Set());
+    expect(scorer.lastCall!.candidates).toHaveLength(11);
+    expect(result.picks.map((pick) => pick.movie.title)).toEqual(['M10', 'M9', 'M8', 'M7', 'M6']);
+  });
+
+  it('GIVEN no more eligible movies than the shortlist THEN the first stage is skipped', async () => {
+    const { movies, scorer, recommender, userId } = await setUp(10);
+    await recommender.recommend(userId, 'happy', new Set(movies.slice(0, 2).map((movie) => movie.id)));
+    expect(scorer.starCalls).toHaveLength(0);
+    expect(scorer.lastCall!.candidates).toHaveLength(10);
+  });
+});
+
 describe('topIndices', () => {
   it('GIVEN random values THEN it returns the k best, best first, exactly as a full sort would', () => {
     let seed = 7;

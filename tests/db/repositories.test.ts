@@ -11,6 +11,7 @@ import { StorageUnavailableError } from '../../src/core/ports/repositories.ts';
 import { openDatabase, type Database, type PrismaDb } from '../../src/infra/db/client.ts';
 import { migrateDatabase } from '../../src/infra/db/migrate.ts';
 import { createPrismaRepositories, PrismaCatalogRepository } from '../../src/infra/db/repositories/index.ts';
+import { parseIdList } from '../../src/infra/db/repositories/prisma-user-history-repository.ts';
 import { repositoryContract, type RepositoryHarness } from '../contracts/repositories.contract.ts';
 import { createInMemoryRepositories, USER_TABLES, type RowCounts, type UserTable } from '../fakes/in-memory-repositories.ts';
 import { aMovie } from '../fakes/movies.ts';
@@ -201,3 +202,69 @@ describe('PrismaCatalogRepository cache (SQLite)', () => {
     expect((error as Error).cause).toBe(unreachable);
   });
 });
+
+describe('parseIdList (the recently shown movies as one GROUP_CONCAT list)', () => {
+  it('GIVEN a full list THEN every id, in order', () => {
+    expect(parseIdList('12,345,6', 3)).toEqual([12, 345, 6]);
+    expect(parseIdList(new TextEncoder().encode('7,8'), 2)).toEqual([7, 8]);
+  });
+  it('GIVEN no shown movies THEN an empty list, whatever the list column holds', () => {
+    expect(parseIdList(null, 0)).toEqual([]);
+  });
+  it('GIVEN a list the database cut short THEN null, so the caller reads the rows', () => {
+    expect(parseIdList('12,34', 3)).toBeNull(); // cut between ids
+    expect(parseIdList('12,345,6', 4)).toBeNull(); // cut after a separator would leave fewer ids too
+    expect(parseIdList('12,', 2)).toBeNull(); // cut right after a separator
+    expect(parseIdList(null, 2)).toBeNull();
+  });
+});
+
+for (const { kind, fresh, skip } of databaseKinds) {
+  describe.skipIf(skip)(`user history on ${kind}: a long list of recently shown movies`, () => {
+    const SHOWN = 400; // over MySQL's default GROUP_CONCAT limit of 1,024 bytes (~170 four-digit ids)
+    let testDb: TestDatabase;
+    let db: Database;
+    let userId: number;
+    const since = new Date('2026-03-01T00:00:00.000Z');
+
+    beforeAll(async () => {
+      testDb = await fresh('history');
+      await migrateDatabase(testDb.config, silentLogger);
+      // One connection, so a session setting made below holds for the repository's queries.
+      db = await openDatabase(testDb.config, { poolSize: 1 });
+      const movies = Array.from({ length: SHOWN }, (_, i) => aMovie({ id: 1000 + i, emotions: { happy: 0.9 } }));
+      await seedCatalog(db.prisma, movies);
+      const repos = createPrismaRepositories(db);
+      ({ userId } = await repos.users.findOrCreate({ platform: 'console', platformUserId: 'history', displayName: 'History' }));
+      const ids = movies.map((movie) => movie.id);
+      await repos.interactions.recordShown(userId, ids, 'happy', new Date('2026-03-02T00:00:00.000Z'));
+      await repos.interactions.recordShown(userId, ids.slice(0, 50), 'happy', new Date('2026-03-03T00:00:00.000Z'));
+    });
+    afterAll(async () => {
+      await db?.close();
+      await testDb?.drop();
+    });
+
+    it('GIVEN 400 movies shown, 50 of them twice THEN historyOf returns each of the 400 once', async () => {
+      const history = await createPrismaRepositories(db).histories.historyOf(userId, since);
+      expect(history.recentlyShown.size).toBe(SHOWN);
+      expect([...history.recentlyShown].sort((a, b) => a - b)).toEqual(Array.from({ length: SHOWN }, (_, i) => 1000 + i));
+      expect(history.shown).toBe(SHOWN + 50);
+    });
+
+    it.skipIf(kind !== 'mysql')('GIVEN openDatabase THEN MySQL sessions allow long GROUP_CONCAT lists', async () => {
+      const rows = await db.prisma.$queryRawUnsafe<Array<{ n: bigint | number }>>('SELECT @@SESSION.group_concat_max_len AS n');
+      expect(Number(rows[0]!.n)).toBe(1_048_576);
+    });
+
+    it.skipIf(kind !== 'mysql')('GIVEN MySQL cuts the list at 16 bytes THEN historyOf re-reads it and still returns all 400', async () => {
+      await db.prisma.$executeRawUnsafe('SET SESSION group_concat_max_len = 16');
+      try {
+        const history = await createPrismaRepositories(db).histories.historyOf(userId, since);
+        expect(history.recentlyShown.size).toBe(SHOWN);
+      } finally {
+        await db.prisma.$executeRawUnsafe('SET SESSION group_concat_max_len = 1048576');
+      }
+    });
+  });
+}

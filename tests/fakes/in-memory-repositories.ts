@@ -340,13 +340,16 @@ export class InMemoryUserHistoryRepository implements UserHistoryRepository {
 export class InMemoryCatalogRepository implements CatalogRepository {
   constructor(private readonly store: InMemoryStore) {}
 
-  moviesForMood(mood: Emotion, minWeight: number): Promise<Movie[]> {
+  /** A new frozen array per call: correct for the port, though it gives callers' per-list caches nothing to keep. */
+  moviesForMood(mood: Emotion, minWeight: number): Promise<readonly Movie[]> {
     return this.store.run(() =>
-      [...this.store.movies.values()]
-        .map((movie) => ({ movie, weight: movie.emotions[mood] ?? 0 }))
-        .filter((entry) => isEmotion(mood) && entry.weight > 0 && entry.weight >= minWeight)
-        .sort((a, b) => b.weight - a.weight || a.movie.id - b.movie.id)
-        .map((entry) => entry.movie),
+      Object.freeze(
+        [...this.store.movies.values()]
+          .map((movie) => ({ movie, weight: movie.emotions[mood] ?? 0 }))
+          .filter((entry) => isEmotion(mood) && entry.weight > 0 && entry.weight >= minWeight)
+          .sort((a, b) => b.weight - a.weight || a.movie.id - b.movie.id)
+          .map((entry) => entry.movie),
+      ),
     );
   }
 

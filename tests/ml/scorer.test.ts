@@ -107,6 +107,25 @@ describe('OnnxScorer', () => {
     await expect(scorer.score({ mood: 'happy', user, candidates: [{ ...original, runtimeMinutes: Number.NaN }] })).rejects.toThrow('runtimeMinutes is NaN');
   });
 
+  it('predictStars agrees with score, and keeps item indices per frozen list without mixing lists up', async () => {
+    const user = tasteOf(activeUser());
+    const first = Object.freeze(data.movies.slice(0, 120));
+    const second = Object.freeze(data.movies.slice(100, 250)); // overlaps the first, different positions
+    const starsOf = async (candidates: readonly Movie[]) => Array.from(await scorer.predictStars({ mood: 'happy', user, candidates }));
+    const fromScore = async (candidates: readonly Movie[]) => (await scorer.score({ mood: 'happy', user, candidates })).map((x) => x.predictedStars);
+    for (const list of [first, second, first, second]) {
+      const stars = await starsOf(list);
+      const expected = await fromScore([...list]);
+      expect(stars).toHaveLength(list.length);
+      stars.forEach((value, j) => expect(Math.abs(value - expected[j]!)).toBeLessThan(1e-6));
+    }
+    // A list that is not frozen is never cached: changing it in place changes the answer.
+    const mutable = data.movies.slice(0, 50);
+    const before = await starsOf(mutable);
+    mutable.reverse();
+    expect(await starsOf(mutable)).toEqual([...before].reverse());
+  });
+
   it('scores users without ratings and movies the models never saw, without crashing', async () => {
     const newcomer: UserTaste = { userId: 999, ratings: [], favorites: [], viewCount: 0, shownCount: 0 };
     const stranger = movie(10_001, { key: 'imdb:tt999', genres: ['Western'] });

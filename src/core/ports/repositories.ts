@@ -121,8 +121,12 @@ export interface UserHistoryRepository {
  * catalog in memory.
  */
 export interface CatalogRepository {
-  /** Movies whose weight for `mood` is at least `minWeight`. */
-  moviesForMood(mood: Emotion, minWeight: number): Promise<Movie[]>;
+  /**
+   * Movies whose weight for `mood` is at least `minWeight`, strongest first. A frozen array that
+   * stays the same object while the catalog is unchanged, so callers can keep work per list (the
+   * recommender's mood tables, the scorer's item indices) in a WeakMap keyed by it.
+   */
+  moviesForMood(mood: Emotion, minWeight: number): Promise<readonly Movie[]>;
   /** Movies by id; unknown ids are left out. */
   moviesByIds(ids: readonly number[]): Promise<Movie[]>;
   count(): Promise<number>;

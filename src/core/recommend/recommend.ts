@@ -129,7 +129,10 @@ export function topIndices(n: number, k: number, better: (i: number, j: number) 
       if (left < heap.length && worse(heap[left]!, heap[worst]!)) worst = left;
       if (right < heap.length && worse(heap[right]!, heap[worst]!)) worst = right;
       if (worst === at) return;
-      [heap[at], heap[worst]] = [heap[worst]!, heap[at]!];
+      // Swaps through a temporary: a destructuring swap allocated an array per step here (~250 KB per /feel).
+      const kept = heap[at]!;
+      heap[at] = heap[worst]!;
+      heap[worst] = kept;
       at = worst;
     }
   };
@@ -139,7 +142,9 @@ export function topIndices(n: number, k: number, better: (i: number, j: number) 
       for (let at = heap.length - 1; at > 0; ) {
         const parent = (at - 1) >> 1;
         if (!worse(heap[at]!, heap[parent]!)) break;
-        [heap[at], heap[parent]] = [heap[parent]!, heap[at]!];
+        const kept = heap[at]!;
+        heap[at] = heap[parent]!;
+        heap[parent] = kept;
         at = parent;
       }
     } else if (k > 0 && better(i, heap[0]!)) {
@@ -201,7 +206,22 @@ function moodGenre(movie: Movie, mood: Emotion, genreWeight: (genre: string, moo
   return best ?? movie.genres[0] ?? null;
 }
 
+/** Per-movie figures of one mood's list that do not depend on the user, by index into the list. */
+interface MoodTable {
+  mood: Emotion;
+  /** The movie's weight for the mood. */
+  weights: Float64Array;
+  /** The quality prior, averaged over the mood's list. */
+  prior: Float64Array;
+}
+
 export class Recommender {
+  /**
+   * Mood tables by catalog list: the catalog hands out the same frozen array for a mood until it
+   * reloads, so the tables are computed once per mood and reload, and dropped with the old list.
+   */
+  private readonly moodTables = new WeakMap<readonly Movie[], MoodTable>();
+
   constructor(
     private readonly deps: RecommendDeps,
     private readonly config: RankingConfig,
@@ -212,7 +232,7 @@ export class Recommender {
   async recommend(userId: number, mood: Emotion, alreadyShown: ReadonlySet<number>): Promise<RecommendResult> {
     const { deps, config } = this;
     const now = deps.clock.now();
-    const [candidatesAll, history] = await Promise.all([
+    const [moodMovies, history] = await Promise.all([
       deps.catalog.moviesForMood(mood, config.minMoodWeight),
       deps.histories.historyOf(userId, new Date(now.getTime() - config.recentDays * DAY_MS)),
     ]);
@@ -221,14 +241,22 @@ export class Recommender {
     for (const r of history.ratings) excluded.add(r.movieId);
     for (const f of history.favorites) excluded.add(f.movieId);
     for (const id of history.dismissed) excluded.add(id);
-    const candidates: Movie[] = [];
-    for (const movie of candidatesAll) if (!excluded.has(movie.id)) candidates.push(movie);
     const coldStart = history.ratings.length === 0;
-    if (candidates.length === 0) return { picks: [], coldStart };
 
-    const prior = bayesianPrior(candidatesAll, config.priorVotes);
-    const recent = history.recentlyShown;
-    const penalty = (movie: Movie) => (recent.has(movie.id) ? config.recentPenalty : 1);
+    // Work on the mood's whole list by index (no per-turn copies of a 3,500-movie list): the
+    // excluded get factor 0 and rank below every candidate, the recently shown get recentPenalty.
+    const n = moodMovies.length;
+    const { weights, prior } = this.moodTable(mood, moodMovies);
+    const factor = new Float32Array(n);
+    let eligible = 0;
+    for (let i = 0; i < n; i++) {
+      const id = moodMovies[i]!.id;
+      if (excluded.has(id)) continue;
+      factor[i] = history.recentlyShown.has(id) ? config.recentPenalty : 1;
+      eligible++;
+    }
+    if (eligible === 0) return { picks: [], coldStart };
+    const isEligible = (i: number) => factor[i]! > 0;
     // Enough of the best to fill a diverse page even when the top is crowded with one genre.
     const window = config.pageSize * 12;
     const better = (values: Float64Array, list: readonly Movie[]) => (i: number, j: number) => {
@@ -239,52 +267,52 @@ export class Recommender {
       const votesB = list[j]!.imdbVotes ?? 0;
       return votesA !== votesB ? votesA > votesB : list[i]!.id < list[j]!.id;
     };
+    /** The best `k` eligible, by `value` (excluded movies are given -Infinity, so they only fill a short list and are dropped). */
+    const bestEligible = (k: number, value: (i: number) => number): number[] => {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = isEligible(i) ? value(i) : Number.NEGATIVE_INFINITY;
+      return topIndices(n, k, better(values, moodMovies)).filter(isEligible);
+    };
 
     let shortlist: Movie[];
     let scores: Array<MovieScore | null>;
     let values: Float64Array;
     if (coldStart) {
       // The prior ranks; the models are asked only about the shortlist, for the stars and chances shown.
-      const priorValues = new Float64Array(candidates.length);
-      for (let i = 0; i < candidates.length; i++) {
-        const movie = candidates[i]!;
-        priorValues[i] = prior(movie) * (movie.emotions[mood] ?? 0) * penalty(movie);
-      }
-      const top = topIndices(candidates.length, window, better(priorValues, candidates));
-      shortlist = top.map((i) => candidates[i]!);
-      values = Float64Array.from(top, (i) => priorValues[i]!);
+      const priorValue = (i: number) => prior[i]! * weights[i]! * factor[i]!;
+      const top = bestEligible(window, priorValue);
+      shortlist = top.map((i) => moodMovies[i]!);
+      values = Float64Array.from(top, priorValue);
       scores = (await this.score(mood, taste, shortlist)) ?? shortlist.map(() => null);
     } else {
-      // Large moods: the SVD stage alone shortlists (retrieval), the blend ranks the shortlist.
-      let pool: readonly Movie[] = candidates;
+      // Large moods: the SVD stage alone shortlists (retrieval), the blend ranks the shortlist. The
+      // scorer is given the mood's whole list, the same array every turn, so it can keep its item indices.
+      let poolIndices: number[] | null = null;
       const predictStars = deps.scorer.predictStars?.bind(deps.scorer);
-      if (predictStars && candidates.length > config.shortlistSize) {
-        const stars = await predictStars({ mood, user: taste, candidates }).catch(() => null);
-        if (stars) {
-          const estimate = new Float64Array(candidates.length);
-          for (let i = 0; i < candidates.length; i++) {
-            const movie = candidates[i]!;
-            estimate[i] = ((stars[i]! - 1) / 4) * (0.5 + 0.5 * (movie.emotions[mood] ?? 0)) * penalty(movie);
-          }
-          pool = topIndices(candidates.length, config.shortlistSize, better(estimate, candidates)).map((i) => candidates[i]!);
-        }
+      if (predictStars && eligible > config.shortlistSize) {
+        const stars = await predictStars({ mood, user: taste, candidates: moodMovies }).catch(() => null);
+        if (stars) poolIndices = bestEligible(config.shortlistSize, (i) => ((stars[i]! - 1) / 4) * (0.5 + 0.5 * weights[i]!) * factor[i]!);
       }
+      if (poolIndices === null) {
+        poolIndices = [];
+        for (let i = 0; i < n; i++) if (isEligible(i)) poolIndices.push(i);
+      }
+      const pool = poolIndices.map((i) => moodMovies[i]!);
       const all = await this.score(mood, taste, pool);
       const blendTotal = config.ratingWeight + config.favoriteWeight;
       const poolValues = new Float64Array(pool.length);
-      for (let i = 0; i < pool.length; i++) {
-        const movie = pool[i]!;
-        const score = all?.[i];
-        const moodWeight = movie.emotions[mood] ?? 0;
+      for (let j = 0; j < pool.length; j++) {
+        const i = poolIndices[j]!;
+        const score = all?.[j];
         const fit = score
-          ? (((config.ratingWeight * (score.predictedStars - 1)) / 4 + config.favoriteWeight * score.favoriteProbability) / blendTotal) * (0.5 + 0.5 * moodWeight)
-          : prior(movie) * moodWeight;
-        poolValues[i] = fit * penalty(movie);
+          ? (((config.ratingWeight * (score.predictedStars - 1)) / 4 + config.favoriteWeight * score.favoriteProbability) / blendTotal) * (0.5 + 0.5 * weights[i]!)
+          : prior[i]! * weights[i]!;
+        poolValues[j] = fit * factor[i]!;
       }
       const top = topIndices(pool.length, window, better(poolValues, pool));
-      shortlist = top.map((i) => pool[i]!);
-      values = Float64Array.from(top, (i) => poolValues[i]!);
-      scores = top.map((i) => all?.[i] ?? null);
+      shortlist = top.map((j) => pool[j]!);
+      values = Float64Array.from(top, (j) => poolValues[j]!);
+      scores = top.map((j) => all?.[j] ?? null);
     }
     const ranked = shortlist.map((movie, i) => ({ movie, score: scores[i] ?? null, value: values[i]! }));
     const page = diversify(ranked, config.pageSize, config.maxPerPrimaryGenre);
@@ -297,6 +325,20 @@ export class Recommender {
       coldStart,
       picks: page.map(({ movie, score }) => ({ movie, score, reason: this.reason(movie, mood, liked) })),
     };
+  }
+
+  private moodTable(mood: Emotion, movies: readonly Movie[]): MoodTable {
+    const cached = this.moodTables.get(movies);
+    if (cached !== undefined && cached.mood === mood) return cached;
+    const priorOf = bayesianPrior(movies, this.config.priorVotes);
+    const table: MoodTable = {
+      mood,
+      weights: Float64Array.from(movies, (movie) => movie.emotions[mood] ?? 0),
+      prior: Float64Array.from(movies, priorOf),
+    };
+    // Only a frozen list is known not to change under the cache.
+    if (Object.isFrozen(movies)) this.moodTables.set(movies, table);
+    return table;
   }
 
   /** Null when the scorer fails: the page is then ranked by the prior alone. */

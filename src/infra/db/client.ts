@@ -9,15 +9,12 @@
  * await db.prisma.movie.count();
  * await db.close();
  */
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import type { DatabaseConfig } from '../../config.ts';
-import { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.ts';
-import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client.ts';
+import type { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.ts';
 import { mysqlOptionsFromUrl } from './mysql-url.ts';
 
 export type PrismaDb = MysqlPrismaClient;
-export { Prisma } from './generated/mysql/client.ts';
+export type { Prisma } from './generated/mysql/client.ts';
 
 export interface Database {
   kind: DatabaseConfig['kind'];
@@ -35,11 +32,21 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(config: DatabaseConfig, options: OpenOptions = {}): Promise<Database> {
+  // Only the configured database's client and adapter are loaded: each generated client carries its
+  // own query compiler (a 4.5 MB WebAssembly module in a string), so loading both costs memory for nothing.
   let prisma: PrismaDb;
   if (config.kind === 'sqlite') {
+    const [{ PrismaBetterSqlite3 }, { PrismaClient: SqlitePrismaClient }] = await Promise.all([
+      import('@prisma/adapter-better-sqlite3'),
+      import('./generated/sqlite/client.ts'),
+    ]);
     const adapter = new PrismaBetterSqlite3({ url: config.file, timeout: 10_000 });
     prisma = new SqlitePrismaClient({ adapter }) as unknown as PrismaDb;
   } else {
+    const [{ PrismaMariaDb }, { PrismaClient: MysqlPrismaClient }] = await Promise.all([
+      import('@prisma/adapter-mariadb'),
+      import('./generated/mysql/client.ts'),
+    ]);
     const mysql = mysqlOptionsFromUrl(config.url);
     const adapter = new PrismaMariaDb({
       host: mysql.host,
@@ -55,6 +62,9 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
       ...(mysql.ssl ? { ssl: { rejectUnauthorized: true } } : {}),
       // MySQL 8 defaults to caching_sha2_password; allow the RSA key exchange on non-TLS links.
       allowPublicKeyRetrieval: true,
+      // MySQL cuts GROUP_CONCAT at 1,024 bytes by default; the user history reads recently shown
+      // movies as one list (prisma-user-history-repository.ts), and re-reads a cut list row by row.
+      initSql: 'SET SESSION group_concat_max_len = 1048576',
     }, { useTextProtocol: true });
     prisma = new MysqlPrismaClient({ adapter });
   }

@@ -86,16 +86,16 @@ export class PrismaCatalogRepository implements CatalogRepository {
     this.now = options.now ?? Date.now;
   }
 
-  /** Every /feel asks this; the answer is kept per snapshot (callers get a copy they may change). */
-  async moviesForMood(mood: Emotion, minWeight: number): Promise<Movie[]> {
+  /** Every /feel asks this; the answer is kept per snapshot and shared, frozen (the port's promise). */
+  async moviesForMood(mood: Emotion, minWeight: number): Promise<readonly Movie[]> {
     const snapshot = await this.current();
     const key = `${mood}:${minWeight}`;
     let movies = snapshot.forMood.get(key);
     if (!movies) {
-      movies = selectForMood(snapshot.byMood.get(mood), minWeight);
+      movies = Object.freeze(selectForMood(snapshot.byMood.get(mood), minWeight));
       snapshot.forMood.set(key, movies);
     }
-    return movies.slice();
+    return movies;
   }
 
   /** In the order asked; unknown and repeated ids are left out. */

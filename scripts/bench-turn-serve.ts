@@ -1,0 +1,122 @@
+/**
+ * The serving half of the turn benchmark, started by scripts/bench-turn.ts: a process that holds what a
+ * serving bot holds (Prisma on MariaDB, the cached catalog, the ONNX models, the core) and nothing of
+ * the benchmark's setup, run compiled with the production flags (scripts/serving-runtime.ts), so its
+ * resident memory is what `docker stats` would show. Prints one JSON line of figures on stdout.
+ *
+ * `node --expose-gc dist/scripts/bench-turn-serve.js --database-url URL --models DIR --users 32 --turns 300 --seconds 5`
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildConversation } from '../src/app/build-conversation.ts';
+import { EMOTIONS } from '../src/core/domain/emotions.ts';
+import { silentLogger } from '../src/core/ports/logger.ts';
+import { openDatabase } from '../src/infra/db/client.ts';
+import { createPrismaRepositories } from '../src/infra/db/repositories/index.ts';
+import { OnnxScorer } from '../src/ml/onnx-scorer.ts';
+import { median, percentile } from './bench-stats.ts';
+import { benchUser } from './bench-turn-users.ts';
+
+export interface ServeFigures {
+  p50Ms: number;
+  p99Ms: number;
+  throughputPerSecond: number;
+  /** Resident memory after a full GC: once loaded, after the sequential turns, after the concurrent run. */
+  rssMb: { loaded: number; sequential: number; concurrent: number };
+  /** The process's high-water mark (Linux VmHWM), null where /proc is missing. */
+  peakRssMb: number | null;
+  heapUsedMb: number;
+  heapTotalMb: number;
+}
+
+function settledRssMb(): number {
+  global.gc?.();
+  return process.memoryUsage().rss / 1048576;
+}
+
+function peakRssMb(): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function serve(): Promise<ServeFigures> {
+  const { values } = parseArgs({
+    options: {
+      'database-url': { type: 'string' },
+      models: { type: 'string' },
+      users: { type: 'string', default: '32' },
+      turns: { type: 'string', default: '300' },
+      seconds: { type: 'string', default: '5' },
+    },
+  });
+  if (!values['database-url'] || !values.models) throw new Error('--database-url and --models are required');
+  const users = Number(values.users);
+  const turns = Number(values.turns);
+  const seconds = Number(values.seconds);
+
+  const database = await openDatabase({ kind: 'mysql', url: values['database-url'] }, { poolSize: 10 });
+  const scorer = await OnnxScorer.load(values.models);
+  try {
+    const repos = createPrismaRepositories(database);
+    await repos.catalog.refresh();
+    const conversation = buildConversation(
+      { blend: { ratingWeight: 0.6, favoriteWeight: 0.4 }, rateLimit: { turns: 1_000_000, windowSeconds: 1 } },
+      repos,
+      scorer,
+      silentLogger,
+    );
+    const feel = (n: number, i: number) => conversation.handle({ kind: 'command', name: 'feel', args: EMOTIONS[i % EMOTIONS.length]!, user: benchUser(n) });
+    const loaded = settledRssMb();
+
+    for (let i = 0; i < 30; i++) await feel(0, i);
+    const latencies: number[] = [];
+    for (let i = 0; i < turns; i++) {
+      const started = performance.now();
+      await feel(i % users, i);
+      latencies.push(performance.now() - started);
+    }
+    const sequential = settledRssMb();
+
+    let completed = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: users }, async (_, n) => {
+        for (let i = 0; performance.now() < deadline; i++) {
+          await feel(n, i);
+          completed++;
+        }
+      }),
+    );
+    const throughputPerSecond = completed / ((performance.now() - started) / 1000);
+    const concurrent = settledRssMb();
+    const memory = process.memoryUsage();
+    return {
+      p50Ms: median(latencies),
+      p99Ms: percentile(latencies, 99),
+      throughputPerSecond,
+      rssMb: { loaded, sequential, concurrent },
+      peakRssMb: peakRssMb(),
+      heapUsedMb: memory.heapUsed / 1048576,
+      heapTotalMb: memory.heapTotal / 1048576,
+    };
+  } finally {
+    await scorer.close();
+    await database.close();
+  }
+}
+
+serve().then(
+  (figures) => {
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench-turn-serve: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
