@@ -362,6 +362,14 @@ export function repositoryContract(name: string, makeRepos: MakeRepositories): v
         expect(await r.states.load(accountId)).toEqual({ step: 'idle' });
       });
 
+      it('GIVEN the same state saved twice at once and in a row THEN one row holds it', async () => {
+        const { userId, accountId } = await newUser();
+        await Promise.all([r.states.save(accountId, { step: 'same' }), r.states.save(accountId, { step: 'same' })]);
+        await r.states.save(accountId, { step: 'same' });
+        expect(await r.states.load(accountId)).toEqual({ step: 'same' });
+        expect((await h.rowsFor(userId, [accountId])).conversation_states).toBe(1);
+      });
+
       it('GIVEN null, a large state, or undefined WHEN saved THEN null and the large state round-trip and undefined deletes', async () => {
         const { accountId } = await newUser();
         await r.states.save(accountId, null);

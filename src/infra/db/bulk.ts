@@ -92,11 +92,7 @@ export async function openBulkConnection(database: DatabaseConfig): Promise<Bulk
   };
 }
 
-/** `(?, ?, ?), (?, ?, ?)` for `rows` rows of `columns` values. */
-export function placeholders(rows: number, columns: number): string {
-  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
-  return Array.from({ length: rows }, () => row).join(', ');
-}
+export { placeholders } from './placeholders.ts';
 
 export function chunks<T>(items: readonly T[], size = BULK_BATCH_ROWS): T[][] {
   const out: T[][] = [];

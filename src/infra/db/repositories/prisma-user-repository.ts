@@ -49,6 +49,14 @@ function readStoredState(json: string | undefined): unknown {
   }
 }
 
+interface AccountRow {
+  id: number | bigint;
+  userId: number | bigint;
+  displayName: string;
+  /** Null when the account has no stored conversation state (LEFT JOIN). */
+  state: string | null;
+}
+
 /** A concurrent forget() can delete the account we just lost a race to; a few rounds settle it. */
 const MAX_ATTEMPTS = 3;
 
@@ -61,16 +69,19 @@ export class PrismaUserRepository implements UserRepository {
     const key = { platform: user.platform, externalId: user.platformUserId };
     return withStorage(async () => {
       for (let attempt = 1; ; attempt++) {
-        const existing = await this.prisma.platformAccount.findUnique({
-          where: { platform_externalId: key },
-          select: { id: true, userId: true, displayName: true, state: { select: { state: true } } },
-        });
+        // Every turn starts here, so raw SQL: the same read through findUnique with the nested state
+        // cost 0.46 ms of CPU in Prisma's query pipeline, this a quarter of that.
+        const [existing] = await this.prisma.$queryRaw<AccountRow[]>`
+          SELECT a.\`id\`, a.\`userId\`, a.\`displayName\`, s.\`state\`
+          FROM \`platform_accounts\` a LEFT JOIN \`conversation_states\` s ON s.\`accountId\` = a.\`id\`
+          WHERE a.\`platform\` = ${key.platform} AND a.\`externalId\` = ${key.externalId}`;
         if (existing) {
+          const accountId = Number(existing.id);
           if (existing.displayName !== displayName) {
             // updateMany, not update: no P2025 if a concurrent forget() removed the account meanwhile.
-            await this.prisma.platformAccount.updateMany({ where: { id: existing.id }, data: { displayName } });
+            await this.prisma.platformAccount.updateMany({ where: { id: accountId }, data: { displayName } });
           }
-          return { userId: existing.userId, accountId: existing.id, created: false, state: readStoredState(existing.state?.state) };
+          return { userId: Number(existing.userId), accountId, created: false, state: readStoredState(existing.state ?? undefined) };
         }
         // Two single-statement inserts rather than one nested create: a nested create runs in a
         // transaction, and on SQLite Prisma's better-sqlite3 adapter shares its one connection with
