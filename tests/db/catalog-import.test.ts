@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importCatalog } from '../../src/app/import-catalog.ts';
@@ -12,6 +11,7 @@ import { loadCommunity } from '../../src/infra/db/community-writer.ts';
 import { migrateDatabase } from '../../src/infra/db/migrate.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const ML_MOVIES = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'ml-latest-small', 'movies.csv');
 const hasMlMovies = existsSync(ML_MOVIES);
@@ -57,7 +57,7 @@ for (const { kind, fresh, skip } of databaseKinds) {
     it('GIVEN a CSV with a bad row THEN the row is reported by line number and the rest is imported', async () => {
       db = await fresh('badrow');
       await migrateDatabase(db.config, silentLogger);
-      const dir = mkdtempSync(join(tmpdir(), 'feelms-ml-'));
+      const dir = scratchDir('ml');
       const file = join(dir, 'movies.csv');
       writeFileSync(file, 'movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\nabc,Broken (2000),Drama\n3,"Matrix, The (1999)",Action|Sci-Fi\n');
       const lines: string[] = [];

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +16,7 @@ import { openBulkConnection } from '../../src/infra/db/bulk.ts';
 import type { Logger } from '../../src/core/ports/logger.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -28,7 +28,7 @@ function recordingLogger(): Logger & { warnings: string[] } {
 
 /** A copy of the real migrations plus one extra migration. */
 function migrationsWith(kind: 'sqlite' | 'mysql', name: string, sql: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'feelms-migrations-'));
+  const dir = scratchDir('migrations');
   cpSync(kind === 'sqlite' ? SQLITE_MIGRATIONS_DIR : MYSQL_MIGRATIONS_DIR, dir, { recursive: true });
   mkdirSync(join(dir, name));
   writeFileSync(join(dir, name, 'migration.sql'), sql);

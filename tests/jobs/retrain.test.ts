@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { syncModel } from '../../src/jobs/model-sync.ts';
 import { retrain, type RetrainDeps } from '../../src/jobs/retrain.ts';
 import { trainInWorker, type TrainedBundle } from '../../src/jobs/train-in-worker.ts';
 import { freshSqlite, hasMysql, freshMysql, TEST_MYSQL_URL, type TestDatabase } from '../helpers/databases.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const SMALL = defaultTrainingData({ users: 1000, seed: 5 });
 const noData = (): Promise<TrainingData> => Promise.resolve({ movies: [], ratings: [], interactions: [], favorites: [] });
@@ -47,7 +47,7 @@ describe('retraining', () => {
 
   const deps = (overrides: Partial<RetrainDeps>): RetrainDeps => ({
     database: testDb.config,
-    modelsDir: mkdtempSync(join(tmpdir(), 'feelms-models-')),
+    modelsDir: scratchDir('models'),
     scorer: new SwappableScorer(new PopularityScorer()),
     store,
     logger: silentLogger,
@@ -102,7 +102,7 @@ describe('retraining', () => {
   it('GIVEN a published model WHEN another replica syncs THEN it serves the same version; a second sync does nothing', async () => {
     const published = await retrain(deps({}));
     expect(published.status).toBe('swapped');
-    const replica = { modelsDir: mkdtempSync(join(tmpdir(), 'feelms-replica-')), scorer: new SwappableScorer(new PopularityScorer()), store, logger: silentLogger };
+    const replica = { modelsDir: scratchDir('replica'), scorer: new SwappableScorer(new PopularityScorer()), store, logger: silentLogger };
     expect(await syncModel(replica)).toBe('swapped');
     expect(replica.scorer.name).toBe(published.status === 'swapped' ? `onnx:${published.version}` : '');
     expect(existsSync(join(replica.modelsDir, 'svd.onnx'))).toBe(true);
@@ -111,7 +111,7 @@ describe('retraining', () => {
 
   it('GIVEN training in a worker thread THEN the bundle loads as an ONNX scorer', async () => {
     const bundle = await trainInWorker(defaultTrainingData({ users: 60, seed: 9 }), { folds: 0 });
-    const dir = mkdtempSync(join(tmpdir(), 'feelms-worker-'));
+    const dir = scratchDir('worker');
     await writeModelFiles(dir, bundle);
     const scorer = await OnnxScorer.load(dir);
     expect(scorer.name).toBe(`onnx:${bundle.manifest.version}`);
