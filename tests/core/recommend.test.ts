@@ -224,6 +224,48 @@ describe('Recommender blend', () => {
     expect(pickTitles(result)).toEqual(['Known', 'Obscure']);
   });
 
+  describe('diversity beyond the best 60', () => {
+    /** 70 comedies that outrank 2 dramas and 2 westerns, by the prior (votes) and by the models (fixed scores). */
+    const crowdedMood = () => [
+      ...Array.from({ length: 70 }, (_, i) => aMovie({ title: `Comedy ${i}`, genres: ['Comedy'], imdbRating: 8, imdbVotes: 1_000_000 - i, emotions: { happy: 1 } })),
+      ...['Drama', 'Drama', 'Western', 'Western'].map((genre, i) => aMovie({ title: `${genre} ${i}`, genres: [genre], imdbRating: 6, imdbVotes: 100, emotions: { happy: 1 } })),
+    ];
+    const genresOf = (result: { picks: Array<{ movie: Movie }> }) => result.picks.map((pick) => pick.movie.genres[0]);
+    const genreCounts = (result: { picks: Array<{ movie: Movie }> }) => {
+      const counts: Record<string, number> = {};
+      for (const genre of genresOf(result)) counts[genre ?? ''] = (counts[genre ?? ''] ?? 0) + 1;
+      return counts;
+    };
+
+    it('GIVEN a cold start whose best 60 are all one genre THEN the page still holds at most 2 of it, and only the page is scored', async () => {
+      const clock = new FixedClock();
+      const repos = createInMemoryRepositories(crowdedMood(), { now: () => clock.now() });
+      const scorer = new FakeScorer();
+      const recommender = new Recommender({ ...repos, scorer, clock, logger: silentLogger }, DEFAULT_RANKING, genreWeight);
+      const { userId } = await repos.users.findOrCreate(user);
+      const result = await recommender.recommend(userId, 'happy', new Set());
+      expect(result.coldStart).toBe(true);
+      expect(pickTitles(result).slice(0, 2)).toEqual(['Comedy 0', 'Comedy 1']);
+      expect(genreCounts(result)).toEqual({ Comedy: 2, Drama: 2, Western: 1 });
+      expect(scorer.calls).toHaveLength(1);
+      expect(scorer.lastCall!.candidates.map((movie) => movie.title)).toEqual(pickTitles(result));
+    });
+
+    it('GIVEN ratings and a blend whose best 60 are all one genre THEN the page still holds at most 2 of it', async () => {
+      const movies = crowdedMood();
+      const scores = Object.fromEntries(movies.map((movie, i) => [movie.id, { predictedStars: 5 - i * 0.01, favoriteProbability: 0.5 }]));
+      const { recommender, userId } = await setUp(movies, scores);
+      const result = await recommender.recommend(userId, 'happy', new Set());
+      expect(pickTitles(result).slice(0, 2)).toEqual(['Comedy 0', 'Comedy 1']);
+      expect(genreCounts(result)).toEqual({ Comedy: 2, Drama: 2, Western: 1 });
+    });
+
+    it('GIVEN a mood with one genre only THEN the page is still full', async () => {
+      const { recommender, userId } = await setUp(crowdedMood().slice(0, 70), {});
+      expect(genresOf(await recommender.recommend(userId, 'happy', new Set()))).toEqual(['Comedy', 'Comedy', 'Comedy', 'Comedy', 'Comedy']);
+    });
+  });
+
   it('GIVEN the onboarding offer THEN wellKnown lists the most-voted movies of the mood the user has not rated or dismissed, diversified', async () => {
     const clock = new FixedClock();
     const movies = [

@@ -10,13 +10,14 @@
  *      where stars is the SVD prediction (folded in from the user's ratings) and P(favorite) the forest's;
  *    - cold start (no ratings yet), by a quality prior: the Bayesian-averaged IMDb rating
  *        (v × R + m × C) / (v + m), m = priorVotes, C = the candidates' mean rating,
- *      normalised to 0–1 and multiplied by the mood weight (only the 60 best by the prior are then
- *      scored by the models, for the stars and chances shown on the cards);
+ *      normalised to 0–1 and multiplied by the mood weight (only the page is then scored by the
+ *      models, for the stars and chances shown on the cards);
  *    - movies shown in the last `recentDays` days are pushed down (score × recentPenalty).
  *    Large moods (over `shortlistSize` candidates) are first shortlisted by the SVD's predicted stars
  *    alone (× mood weight), when the scorer offers that stage; the blend then ranks the shortlist.
- * 4. Diversity: at most `maxPerPrimaryGenre` of the same primary genre on a page (filled from the
- *    rest only when the mood has too few genres).
+ * 4. Diversity: at most `maxPerPrimaryGenre` of the same primary genre on a page. The page is cut
+ *    from the best 60; when they hold too few genres, from a wider ranking (×4, up to every
+ *    candidate); only when the candidates themselves hold too few genres does a genre go over.
  * 5. Reason: "because you loved X" when a movie the user rated ≥ 4 or favorited shares enough
  *    genres (Jaccard ≥ 0.5, same primary genre); otherwise why it fits the mood.
  */
@@ -173,7 +174,19 @@ export function bayesianPrior(movies: readonly Movie[], priorVotes: number): (mo
   };
 }
 
-/** Greedy diversity: best first, at most `maxPerGenre` per primary genre; tops up if the mood is narrow. */
+/** Whether no primary genre appears more than `maxPerGenre` times. */
+function withinGenreCap(page: ReadonlyArray<{ movie: Movie }>, maxPerGenre: number): boolean {
+  const perGenre = new Map<string, number>();
+  for (const { movie } of page) {
+    const genre = movie.genres[0] ?? '';
+    const used = (perGenre.get(genre) ?? 0) + 1;
+    if (used > maxPerGenre) return false;
+    perGenre.set(genre, used);
+  }
+  return true;
+}
+
+/** Greedy diversity: best first, at most `maxPerGenre` per primary genre; tops up if the ranking is narrow. */
 export function diversify<T extends { movie: Movie }>(ranked: readonly T[], size: number, maxPerGenre: number): T[] {
   const page: T[] = [];
   const perGenre = new Map<string, number>();
@@ -274,16 +287,26 @@ export class Recommender {
       return topIndices(n, k, better(values, moodMovies)).filter(isEligible);
     };
 
-    let shortlist: Movie[];
-    let scores: Array<MovieScore | null>;
-    let values: Float64Array;
+    /**
+     * A diverse page from a ranking: the best `window` first; when those hold too few primary genres
+     * to keep every genre within maxPerPrimaryGenre, the ranking is widened (×4, up to every
+     * candidate) before diversify tops the page up with a genre over its cap.
+     */
+    const diversePage = <T extends { movie: Movie }>(rankTop: (k: number) => T[]): T[] => {
+      for (let k = window; ; k *= 4) {
+        const ranked = rankTop(k);
+        const page = diversify(ranked, config.pageSize, config.maxPerPrimaryGenre);
+        if (ranked.length < k || withinGenreCap(page, config.maxPerPrimaryGenre)) return page;
+      }
+    };
+
+    let page: Array<{ movie: Movie; score: MovieScore | null }>;
     if (coldStart) {
-      // The prior ranks; the models are asked only about the shortlist, for the stars and chances shown.
+      // The prior ranks; the models are asked only about the page, for the stars and chances shown.
       const priorValue = (i: number) => prior[i]! * weights[i]! * factor[i]!;
-      const top = bestEligible(window, priorValue);
-      shortlist = top.map((i) => moodMovies[i]!);
-      values = Float64Array.from(top, priorValue);
-      scores = (await this.score(mood, taste, shortlist)) ?? shortlist.map(() => null);
+      const movies = diversePage((k) => bestEligible(k, priorValue).map((i) => ({ movie: moodMovies[i]! }))).map(({ movie }) => movie);
+      const scores = await this.score(mood, taste, movies);
+      page = movies.map((movie, j) => ({ movie, score: scores?.[j] ?? null }));
     } else {
       // Large moods: the SVD stage alone shortlists (retrieval), the blend ranks the shortlist. The
       // scorer is given the mood's whole list, the same array every turn, so it can keep its item indices.
@@ -309,13 +332,9 @@ export class Recommender {
           : prior[i]! * weights[i]!;
         poolValues[j] = fit * factor[i]!;
       }
-      const top = topIndices(pool.length, window, better(poolValues, pool));
-      shortlist = top.map((j) => pool[j]!);
-      values = Float64Array.from(top, (j) => poolValues[j]!);
-      scores = top.map((j) => all?.[j] ?? null);
+      const rankPool = better(poolValues, pool);
+      page = diversePage((k) => topIndices(pool.length, k, rankPool).map((j) => ({ movie: pool[j]!, score: all?.[j] ?? null })));
     }
-    const ranked = shortlist.map((movie, i) => ({ movie, score: scores[i] ?? null, value: values[i]! }));
-    const page = diversify(ranked, config.pageSize, config.maxPerPrimaryGenre);
 
     const liked = [
       ...taste.favorites,
