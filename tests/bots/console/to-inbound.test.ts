@@ -3,7 +3,8 @@
  * words, everything else is text for the core to judge.
  */
 import { describe, expect, it } from 'vitest';
-import { lineToInbound } from '../../../src/bots/console/to-inbound.ts';
+import { lineToInbound, typedLabel } from '../../../src/bots/console/to-inbound.ts';
+import type { Choice } from '../../../src/core/conversation/turn.ts';
 import { aUser } from '../../helpers/transcript.ts';
 
 const me = aUser('me', 'console');
@@ -30,5 +31,46 @@ describe('lineToInbound', () => {
     const inbound = lineToInbound(line, me);
     expect(inbound.kind).toBe('command');
     expect(inbound.kind === 'command' ? inbound.args.length : 0).toBe(5000);
+  });
+});
+
+describe('typed choices (a terminal has no buttons)', () => {
+  const offered: Choice[] = [
+    { label: '➡ More', payload: 'p-more' },
+    { label: '⭐ Rate a few', payload: 'p-onboard' },
+    { label: '🗑 Yes, delete everything', payload: 'p-forget' },
+    { label: 'Keep my data', payload: 'p-keep' },
+  ];
+
+  it.each([
+    ['rate a few', 'p-onboard'],
+    ['  Rate A Few ', 'p-onboard'],
+    ['⭐ Rate a few', 'p-onboard'],
+    ['more', 'p-more'],
+    ['yes delete everything', 'p-forget'],
+    ['Yes, delete everything!', 'p-forget'],
+    ['keep my data', 'p-keep'],
+  ])('GIVEN "%s" while the last turn listed it THEN it presses %s', (line, payload) => {
+    expect(lineToInbound(line, me, offered)).toEqual({ kind: 'choice', payload, user: me });
+  });
+
+  it.each(['rate', 'a few', 'yes', '', '⭐', 'keep my data please'])('GIVEN "%s", which spells no listed choice exactly THEN it is text', (line) => {
+    expect(lineToInbound(line, me, offered)).toEqual({ kind: 'text', text: line, user: me });
+  });
+
+  it('GIVEN a command that is also a label THEN the command wins; GIVEN no choices listed THEN words are text', () => {
+    expect(lineToInbound('/more', me, offered)).toEqual({ kind: 'command', name: 'more', args: '', user: me });
+    expect(lineToInbound('more', me)).toEqual({ kind: 'text', text: 'more', user: me });
+  });
+
+  it('GIVEN two choices with the same words THEN neither is pressed', () => {
+    const twice: Choice[] = [{ label: 'Next ▶', payload: 'a' }, { label: '▶ Next', payload: 'b' }];
+    expect(lineToInbound('next', me, twice).kind).toBe('text');
+  });
+
+  it('GIVEN labels THEN the typed form keeps letters and digits of any script', () => {
+    expect(typedLabel('😄 Happy')).toBe('happy');
+    expect(typedLabel('Page 2 ▶')).toBe('page 2');
+    expect(typedLabel('مرحبا 🎬')).toBe('مرحبا');
   });
 });
