@@ -64,7 +64,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
       allowPublicKeyRetrieval: true,
       // MySQL cuts GROUP_CONCAT at 1,024 bytes by default; the user history reads recently shown
       // movies as one list (prisma-user-history-repository.ts), and re-reads a cut list row by row.
-      initSql: 'SET SESSION group_concat_max_len = 1048576',
+      initSql: 'SET SESSION group_concat_max_len = 4194304',
     }, { useTextProtocol: true });
     prisma = new MysqlPrismaClient({ adapter });
   }

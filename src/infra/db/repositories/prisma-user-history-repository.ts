@@ -8,7 +8,7 @@
  * one comma-separated list with its count, not a row each: every value a row carries costs the
  * driver and Prisma an allocation or two, and those rows were a third of the turn benchmark's
  * garbage. MySQL cuts GROUP_CONCAT at group_concat_max_len (1,024 bytes by default, ~170 ids;
- * openDatabase raises it per connection), so a list shorter than its count is read again in full.
+ * openDatabase raises it to 4 MB per connection), so a list shorter than its count is read again in full.
  */
 import type { UserHistory, UserHistoryRepository } from '../../../core/ports/repositories.ts';
 import type { PrismaDb } from '../client.ts';
