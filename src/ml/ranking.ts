@@ -2,6 +2,7 @@ import type { RatingsDataset } from './datasets.ts';
 import { trainForest } from './forest.ts';
 import type { ForestOptions, RandomForest } from './forest.ts';
 import { createRng } from '../shared/random.ts';
+import { topIndices } from '../shared/top-indices.ts';
 import { BEST_SVD_OPTIONS, resolveSvdOptions, trainSvd } from './svd.ts';
 import type { SvdModel, SvdOptions } from './svd.ts';
 
@@ -114,45 +115,12 @@ export function rankingMetricsAtK(ranked: ArrayLike<number>, relevant: ReadonlyS
 
 /** Indices of the `k` largest scores among `candidates`, best first (ties: lower index first). */
 export function topK(scores: Float64Array, candidates: Int32Array, k: number): Int32Array {
-  const size = Math.min(k, candidates.length);
-  // A min-heap of the best `size` so far, keyed by (score, -index).
-  const heap = new Int32Array(size);
-  let count = 0;
-  const worse = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b);
-  const siftDown = (start: number) => {
-    let i = start;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < count && worse(heap[l]!, heap[m]!)) m = l;
-      if (r < count && worse(heap[r]!, heap[m]!)) m = r;
-      if (m === i) return;
-      const t = heap[i]!;
-      heap[i] = heap[m]!;
-      heap[m] = t;
-      i = m;
-    }
+  const better = (i: number, j: number) => {
+    const a = candidates[i]!;
+    const b = candidates[j]!;
+    return scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
   };
-  for (let c = 0; c < candidates.length; c++) {
-    const item = candidates[c]!;
-    if (count < size) {
-      heap[count] = item;
-      let i = count++;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!worse(heap[i]!, heap[parent]!)) break;
-        const t = heap[i]!;
-        heap[i] = heap[parent]!;
-        heap[parent] = t;
-        i = parent;
-      }
-    } else if (size > 0 && worse(heap[0]!, item)) {
-      heap[0] = item;
-      siftDown(0);
-    }
-  }
-  return heap.subarray(0, count).sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+  return Int32Array.from(topIndices(candidates.length, k, better), (i) => candidates[i]!);
 }
 
 /** Training-period statistics the rankers and the blend's features use. */

@@ -62,7 +62,7 @@ export class TrainingDataError extends Error {
  */
 export async function readCommunityDir(dir: string, catalog: readonly Movie[]): Promise<TrainingData> {
   const movieKeys = new Set(catalog.map((movie) => movie.key));
-  const [users, interactionsTable, favoritesTable, ratingsTable] = await Promise.all(
+  const reads = await Promise.allSettled(
     ['users.csv', 'interactions.csv', 'favorites.csv', 'ratings.csv'].map(async (name) => {
       const file = join(dir, name);
       let text: string;
@@ -74,6 +74,10 @@ export async function readCommunityDir(dir: string, catalog: readonly Movie[]): 
       return parseCsvTable(text, file);
     }),
   );
+  // The first failure in file order, not whichever read happened to fail first.
+  const failed = reads.find((read) => read.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [users, interactionsTable, favoritesTable, ratingsTable] = reads.map((read) => (read as PromiseFulfilledResult<CsvTable>).value);
   const userKeys = readUserKeys(users!);
   const refs = (table: CsvTable) => {
     const userColumn = table.column('userId');

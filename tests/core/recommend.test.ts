@@ -9,7 +9,7 @@ import type { Movie } from '../../src/core/domain/movie.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
 import type { MovieScore } from '../../src/core/ports/scorer.ts';
 import { bayesianPrior, DEFAULT_RANKING, diversify, Recommender, type RankingConfig } from '../../src/core/recommend/recommend.ts';
-import { topIndices } from '../../src/core/recommend/recommend.ts';
+import { topIndices } from '../../src/shared/top-indices.ts';
 import { FakeScorer } from '../fakes/fake-scorer.ts';
 import { createInMemoryRepositories } from '../fakes/in-memory-repositories.ts';
 import { aMovie } from '../fakes/movies.ts';

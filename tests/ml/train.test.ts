@@ -11,6 +11,7 @@ import type { TrainedModels } from '../../src/ml/train.ts';
 import { readCommunityDir, trainingDataHash, TrainingDataError } from '../../src/ml/training-data.ts';
 import type { TrainingData } from '../../src/ml/training-data.ts';
 import { movie } from './fixtures.ts';
+import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const at = (minutes: number) => new Date(Date.UTC(2024, 0, 1, 0, minutes));
 
@@ -184,8 +185,6 @@ describe('readCommunityDir', () => {
   });
 
   it('says which file is missing', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'feelms-empty-'));
-    await expect(readCommunityDir(empty, catalog)).rejects.toThrow(/cannot read .*users\.csv/);
-    await rm(empty, { recursive: true, force: true });
+    await expect(readCommunityDir(scratchDir('empty'), catalog)).rejects.toThrow(/cannot read .*users\.csv/);
   });
 });

@@ -1,4 +1,9 @@
-import type { Turn } from '../../core/conversation/turn.ts';
+import type { Choice, OutMessage, Turn } from '../../core/conversation/turn.ts';
+
+/** The choice rows a terminal lists for a message: not a card's buttons (the footer names typed commands). */
+export function listedChoiceRows(message: OutMessage): Choice[][] {
+  return message.card || !message.choices ? [] : message.choices;
+}
 
 /**
  * A turn as terminal lines (pure). Movie cards are one line each, starting `N. Title (Year)`, as
@@ -9,9 +14,7 @@ export function renderTurn(turn: Turn): string[] {
   const lines: string[] = [];
   for (const message of turn.messages) {
     lines.push(...message.text.split('\n'));
-    if (!message.card && message.choices) {
-      for (const row of message.choices) lines.push(`  ${row.map((choice) => choice.label).join(' · ')}`);
-    }
+    for (const row of listedChoiceRows(message)) lines.push(`  ${row.map((choice) => choice.label).join(' · ')}`);
   }
   // A console user never presses buttons, so acks only matter if a turn has nothing else to say.
   if (lines.length === 0 && turn.ack) lines.push(turn.ack.toast);

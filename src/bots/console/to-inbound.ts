@@ -1,4 +1,5 @@
 import { parseCommandText, type ChannelUser, type Choice, type Inbound, type Turn } from '../../core/conversation/turn.ts';
+import { listedChoiceRows } from './render.ts';
 
 /**
  * A label as typed: letters and digits only, single spaces, lower case. "⭐ Rate a few" → "rate a few",
@@ -12,9 +13,9 @@ export function typedLabel(text: string): string {
     .toLowerCase();
 }
 
-/** The choices a terminal lists for a turn (the same ones render.ts prints: not the cards' buttons). */
+/** The choices a terminal lists for a turn, the ones render.ts prints. */
 export function listedChoices(turn: Turn): Choice[] {
-  return turn.messages.flatMap((message) => (message.card || !message.choices ? [] : message.choices.flat()));
+  return turn.messages.flatMap((message) => listedChoiceRows(message).flat());
 }
 
 /**

@@ -36,6 +36,7 @@ import type {
   UserHistoryRepository,
 } from '../ports/repositories.ts';
 import type { MovieScore, Scorer, UserTaste } from '../ports/scorer.ts';
+import { topIndices } from '../../shared/top-indices.ts';
 
 export interface RankingConfig {
   minMoodWeight: number;
@@ -114,48 +115,6 @@ export async function tasteFrom(userId: number, history: UserHistory, catalog: C
   };
 }
 
-/**
- * Indices of the `k` best of `n` items, best first, by `better(i, j)` (true when i ranks above j).
- * A bounded heap: O(n log k), so a 5,000-movie mood costs a few hundred comparisons more than its
- * scan instead of a full sort.
- */
-export function topIndices(n: number, k: number, better: (i: number, j: number) => boolean): number[] {
-  const heap: number[] = []; // worst of the kept items at the root
-  const worse = (a: number, b: number) => better(b, a);
-  const siftDown = (at: number) => {
-    for (;;) {
-      const left = 2 * at + 1;
-      const right = left + 1;
-      let worst = at;
-      if (left < heap.length && worse(heap[left]!, heap[worst]!)) worst = left;
-      if (right < heap.length && worse(heap[right]!, heap[worst]!)) worst = right;
-      if (worst === at) return;
-      // Swaps through a temporary: a destructuring swap allocated an array per step here (~250 KB per /feel).
-      const kept = heap[at]!;
-      heap[at] = heap[worst]!;
-      heap[worst] = kept;
-      at = worst;
-    }
-  };
-  for (let i = 0; i < n; i++) {
-    if (heap.length < k) {
-      heap.push(i);
-      for (let at = heap.length - 1; at > 0; ) {
-        const parent = (at - 1) >> 1;
-        if (!worse(heap[at]!, heap[parent]!)) break;
-        const kept = heap[at]!;
-        heap[at] = heap[parent]!;
-        heap[parent] = kept;
-        at = parent;
-      }
-    } else if (k > 0 && better(i, heap[0]!)) {
-      heap[0] = i;
-      siftDown(0);
-    }
-  }
-  return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-}
-
 export function bayesianPrior(movies: readonly Movie[], priorVotes: number): (movie: Movie) => number {
   let sum = 0;
   let count = 0;
@@ -174,20 +133,11 @@ export function bayesianPrior(movies: readonly Movie[], priorVotes: number): (mo
   };
 }
 
-/** Whether no primary genre appears more than `maxPerGenre` times. */
-function withinGenreCap(page: ReadonlyArray<{ movie: Movie }>, maxPerGenre: number): boolean {
-  const perGenre = new Map<string, number>();
-  for (const { movie } of page) {
-    const genre = movie.genres[0] ?? '';
-    const used = (perGenre.get(genre) ?? 0) + 1;
-    if (used > maxPerGenre) return false;
-    perGenre.set(genre, used);
-  }
-  return true;
-}
-
-/** Greedy diversity: best first, at most `maxPerGenre` per primary genre; tops up if the ranking is narrow. */
-export function diversify<T extends { movie: Movie }>(ranked: readonly T[], size: number, maxPerGenre: number): T[] {
+/**
+ * Greedy diversity: best first, at most `maxPerGenre` per primary genre. If the ranking holds too few
+ * genres to fill the page, it is topped up with the best skipped movies, and `overCap` says so.
+ */
+export function diversifyPage<T extends { movie: Movie }>(ranked: readonly T[], size: number, maxPerGenre: number): { page: T[]; overCap: boolean } {
   const page: T[] = [];
   const perGenre = new Map<string, number>();
   const skipped: T[] = [];
@@ -202,8 +152,14 @@ export function diversify<T extends { movie: Movie }>(ranked: readonly T[], size
     perGenre.set(genre, used + 1);
     page.push(item);
   }
+  const filled = page.length;
   for (const item of skipped) if (page.length < size) page.push(item);
-  return page;
+  return { page, overCap: page.length > filled };
+}
+
+/** The page of diversifyPage alone. */
+export function diversify<T extends { movie: Movie }>(ranked: readonly T[], size: number, maxPerGenre: number): T[] {
+  return diversifyPage(ranked, size, maxPerGenre).page;
 }
 
 function moodGenre(movie: Movie, mood: Emotion, genreWeight: (genre: string, mood: Emotion) => number): string | null {
@@ -295,8 +251,8 @@ export class Recommender {
     const diversePage = <T extends { movie: Movie }>(rankTop: (k: number) => T[]): T[] => {
       for (let k = window; ; k *= 4) {
         const ranked = rankTop(k);
-        const page = diversify(ranked, config.pageSize, config.maxPerPrimaryGenre);
-        if (ranked.length < k || withinGenreCap(page, config.maxPerPrimaryGenre)) return page;
+        const { page, overCap } = diversifyPage(ranked, config.pageSize, config.maxPerPrimaryGenre);
+        if (!overCap || ranked.length < k) return page;
       }
     };
 

@@ -10,6 +10,12 @@ import type { PrismaDb } from '../client.ts';
 import { placeholders } from '../placeholders.ts';
 import { withStorage } from './storage-errors.ts';
 
+/** The movies shown to a user since `since` (repeats included; callers make a set). Not wrapped in withStorage. */
+export async function shownMovieIds(prisma: PrismaDb, userId: number, since: Date): Promise<number[]> {
+  const rows = await prisma.interaction.findMany({ where: { userId, kind: 'shown', at: { gte: since } }, select: { movieId: true } });
+  return rows.map((row) => row.movieId);
+}
+
 export class PrismaInteractionRepository implements InteractionRepository {
   constructor(private readonly prisma: PrismaDb) {}
 
@@ -36,13 +42,7 @@ export class PrismaInteractionRepository implements InteractionRepository {
   }
 
   shownSince(userId: number, since: Date): Promise<Set<number>> {
-    return withStorage(async () => {
-      const rows = await this.prisma.interaction.findMany({
-        where: { userId, kind: 'shown', at: { gte: since } },
-        select: { movieId: true },
-      });
-      return new Set(rows.map((row) => row.movieId));
-    });
+    return withStorage(async () => new Set(await shownMovieIds(this.prisma, userId, since)));
   }
 
   counts(userId: number): Promise<{ views: number; shown: number }> {

@@ -12,6 +12,7 @@
  */
 import type { UserHistory, UserHistoryRepository } from '../../../core/ports/repositories.ts';
 import type { PrismaDb } from '../client.ts';
+import { shownMovieIds } from './prisma-interaction-repository.ts';
 import { withStorage } from './storage-errors.ts';
 
 interface HistoryRow {
@@ -74,7 +75,7 @@ export class PrismaUserHistoryRepository implements UserHistoryRepository {
             break;
           case 's': {
             const expected = Number(row.v);
-            const ids = parseIdList(row.ids, expected) ?? (await this.shownSince(userId, shownSince));
+            const ids = parseIdList(row.ids, expected) ?? (await shownMovieIds(this.prisma, userId, shownSince));
             for (const id of ids) history.recentlyShown.add(id);
             break;
           }
@@ -91,12 +92,5 @@ export class PrismaUserHistoryRepository implements UserHistoryRepository {
       history.favorites.sort((a, b) => b.at.getTime() - a.at.getTime() || b.movieId - a.movieId);
       return history;
     });
-  }
-
-  /** The full list when GROUP_CONCAT cut it short. */
-  private async shownSince(userId: number, since: Date): Promise<number[]> {
-    const rows = await this.prisma.$queryRaw<Array<{ movieId: number | bigint }>>`
-      SELECT DISTINCT \`movieId\` FROM \`interactions\` WHERE \`userId\` = ${userId} AND \`kind\` = 'shown' AND \`at\` >= ${since}`;
-    return rows.map((row) => Number(row.movieId));
   }
 }
