@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { kFoldSplits } from './cross-validation.ts';
 import { isRatingsFormat, RATINGS_FORMATS, readRatingsFile } from './datasets.ts';
 import type { RatingsDataset, RatingsFormat } from './datasets.ts';
 import { mae, mean, rmse } from './metrics.ts';
-import { evaluateRanking } from './ranking.ts';
 import type { RankingMetrics, RankingReport } from './ranking.ts';
+import { evaluateRankingProtocol, RANKING_PROTOCOLS } from './evaluate/ranking-protocols.ts';
+import type { ProtocolMetrics, ProtocolReport, RankingProtocol } from './evaluate/ranking-protocols.ts';
 import { SHARED_DATA_FILES } from './shared-data.ts';
 import { BEST_SVD_OPTIONS, DEFAULT_SVD_OPTIONS, trainSvd } from './svd.ts';
 import type { SvdOptions } from './svd.ts';
@@ -26,6 +28,8 @@ export interface EvaluateArgs {
   svd: Partial<SvdOptions>;
   json: boolean;
   ranking: boolean;
+  /** The ranking protocol (`--protocol`); `time` when absent. */
+  protocol: RankingProtocol;
   help: boolean;
 }
 
@@ -51,15 +55,18 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   npm run evaluate -- --ratings FILE --format FMT [--folds 5] [--seed 42] [--model svd|best]
                       [--factors 100] [--epochs 20] [--lr 0.005] [--reg 0.02] [--json]
-  npm run evaluate -- --ranking [--ratings FILE --format FMT] [--seed 42] [--json]
+  npm run evaluate -- --ranking [--protocol ms|time] [--ratings FILE --format FMT] [--json]
 
   FMT: ${RATINGS_FORMATS.join(', ')}
   --model svd   Surprise-compatible SVD with its defaults (100 factors, 20 epochs, lr 0.005, reg 0.02)
   --model best  the tuned SVD (50 factors, 40 epochs, lr 0.01, reg 0.1)
-  --ranking     precision/recall/NDCG@10 on a per-user time split (default data: ml-latest-small)
+  --ranking     precision/recall/NDCG@10 of popularity, svd, implicit and served (the bot's pipeline)
+  --protocol    ms: Microsoft Recommenders' 75/25 split stratified by item (default data: ml-100k u.data)
+                time: each user's last 20 % held out, relevant = rated ≥ 4 (default: ml-latest-small)
+                The default data is read from ../shared/data; pass --ratings and --format for your own copy.
   --json        print one JSON object on the last line of stdout`;
 
-const VALUE_FLAGS = new Set(['--ratings', '--format', '--folds', '--seed', '--factors', '--epochs', '--lr', '--reg', '--model']);
+const VALUE_FLAGS = new Set(['--ratings', '--format', '--folds', '--seed', '--factors', '--epochs', '--lr', '--reg', '--model', '--protocol']);
 const BOOLEAN_FLAGS = new Set(['--json', '--ranking', '--help', '-h']);
 
 export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs {
@@ -91,6 +98,9 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs {
     if (!ranking && format === null) throw new UsageError('--format FMT is required');
     if (ranking && (ratings === null) !== (format === null)) throw new UsageError('--ranking takes --ratings and --format together, or neither');
   }
+  const protocol = values.get('--protocol') ?? 'time';
+  if (!(RANKING_PROTOCOLS as readonly string[]).includes(protocol)) throw new UsageError(`--protocol must be one of ${RANKING_PROTOCOLS.join(', ')}, got ${JSON.stringify(protocol)}`);
+  if (values.has('--protocol') && !ranking) throw new UsageError('--protocol goes with --ranking');
   const model = values.get('--model') ?? 'svd';
   if (!(MODELS as readonly string[]).includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}, got ${JSON.stringify(model)}`);
   const svd: Partial<SvdOptions> = {};
@@ -111,6 +121,7 @@ export function parseEvaluateArgs(argv: readonly string[]): EvaluateArgs {
     svd,
     json: flags.has('--json'),
     ranking,
+    protocol: protocol as RankingProtocol,
     help,
   };
 }
@@ -216,11 +227,18 @@ export async function runEvaluateCli(argv: readonly string[], io: EvaluateIo): P
   }
   try {
     if (args.ranking) {
-      const file = args.ratings ?? SHARED_DATA_FILES.mlLatestSmall;
-      const ds = await readRatingsFile(file, args.format ?? 'mlcsv');
-      const report = evaluateRanking(ds, { seed: args.seed, svd: args.svd });
-      if (args.json) io.stdout(JSON.stringify(rankingJson(report)));
-      else for (const line of rankingTable(report, file)) io.stdout(line);
+      const file = args.ratings ?? (args.protocol === 'ms' ? SHARED_DATA_FILES.ml100k : SHARED_DATA_FILES.mlLatestSmall);
+      const format = args.format ?? (args.protocol === 'ms' ? 'ml100k' : 'mlcsv');
+      if (args.ratings === null && !existsSync(file)) {
+        throw new Error(`the default data ${file} is missing: put MovieLens there (see README "Evaluation"), or pass --ratings FILE --format FMT`);
+      }
+      const ds = await readRatingsFile(file, format);
+      if (!args.json) io.stderr(`ranking protocol ${args.protocol} on ${file}: training the served pipeline…`);
+      const report = await evaluateRankingProtocol(ds, args.protocol, { seed: args.seed, svd: args.svd }, (stage) => {
+        if (io.progress) io.stderr(`  ${stage}`);
+      });
+      if (args.json) io.stdout(JSON.stringify({ model: 'ranking', ...report }));
+      else for (const line of protocolTable(report, file)) io.stdout(line);
       return 0;
     }
     const ds = await readRatingsFile(args.ratings!, args.format!);
@@ -238,17 +256,24 @@ export async function runEvaluateCli(argv: readonly string[], io: EvaluateIo): P
   }
 }
 
-function rankingJson(report: RankingReport): object {
-  return {
-    model: 'ranking',
-    users: report.users,
-    k: report.k,
-    popularity: report.popularity,
-    recentPopularity: report.recentPopularity,
-    svd: report.svd,
-    blend: report.blend,
-    seconds: report.seconds,
-  };
+export function protocolTable(report: ProtocolReport, file: string): string[] {
+  const row = (name: string, m: ProtocolMetrics) =>
+    `${name.padEnd(12)}${m.ndcg10.toFixed(4).padStart(10)}${m.precision10.toFixed(4).padStart(14)}${m.recall10.toFixed(4).padStart(12)}${(m.map10 === null ? '–' : m.map10.toFixed(4)).padStart(10)}`;
+  const split =
+    report.protocol === 'ms'
+      ? "Microsoft Recommenders' protocol: 75/25 split stratified by item (seed 42), every test rating relevant"
+      : "each user's last 20 % of ratings held out, relevant = rated ≥ 4";
+  return [
+    `Top-10 ranking on ${file}: ${report.users} users; ${split}.`,
+    '',
+    `${'ranker'.padEnd(12)}${'NDCG@10'.padStart(10)}${'precision@10'.padStart(14)}${'recall@10'.padStart(12)}${'MAP@10'.padStart(10)}`,
+    row('popularity', report.popularity),
+    row('svd', report.svd),
+    row('implicit', report.implicit),
+    row('served', report.served),
+    '',
+    `(training ${report.trainSeconds.toFixed(1)} s, total ${report.seconds.toFixed(1)} s)`,
+  ];
 }
 
 export function crossValidationTable(run: CrossValidationRun, file: string): string[] {

@@ -32,7 +32,14 @@ export const FOREST_GRAPH_IO = {
   outputs: { label: 'label', probabilities: 'probabilities' },
 } as const;
 
+export const EASE_GRAPH_IO = {
+  inputs: { history: 'history' },
+  outputs: { scores: 'implicit_scores' },
+} as const;
+
 const ONNX_OPSET = 13;
+/** ScatterElements' `reduction` attribute needs opset 16. */
+const EASE_OPSET = 16;
 const ONNX_ML_OPSET = 3;
 const IR_VERSION = 8;
 const PRODUCER = 'feelms-ml';
@@ -175,6 +182,61 @@ export function exportForestOnnx(forest: RandomForest, metadata: ExportMetadata)
   );
 }
 
+/** What the EASE export needs: the sparse rows of B (see train/ease.ts). */
+export interface EaseExportSource {
+  readonly nItems: number;
+  readonly neighbours: number;
+  readonly rowOf: Int32Array;
+  readonly neighbourItems: Int32Array;
+  readonly neighbourWeights: Float32Array;
+}
+
+/**
+ * EASE scoring graph (opset 16): the scores of every item for one user are the sum of the sparse
+ * rows of B of the user's history items.
+ *
+ *   Gather(row_of, history int64 [H]) ─ Gather(neighbour_items) / Gather(neighbour_weights) [H, k]
+ *     ─ Reshape [H·k] ─ ScatterElements(zeros [n+1], reduction = add) ─ implicit_scores float32 [n+1]
+ *
+ * Items the model does not hold map to an extra all-padding row, and padding slots point at the
+ * extra item n with weight 0, so every index stays in range and the caller ignores the last score.
+ */
+export function exportEaseOnnx(model: EaseExportSource, metadata: ExportMetadata): Uint8Array {
+  const n = model.nItems;
+  const k = model.neighbours;
+  const rows = model.neighbourItems.length / k;
+  const rowOf = Int32Array.from(model.rowOf, (row) => (row < 0 ? rows : row));
+  const items = new Int32Array((rows + 1) * k).fill(n);
+  const weights = new Float32Array((rows + 1) * k);
+  for (let s = 0; s < rows * k; s++) {
+    if (model.neighbourItems[s]! < 0) continue;
+    items[s] = model.neighbourItems[s]!;
+    weights[s] = model.neighbourWeights[s]!;
+  }
+  const { inputs, outputs } = EASE_GRAPH_IO;
+  const graph = new onnx.GraphProto({
+    name: 'feelms_ease',
+    input: [tensorValueInfo(inputs.history, onnx.TensorProto.DataType.INT64, ['H'])],
+    output: [tensorValueInfo(outputs.scores, onnx.TensorProto.DataType.FLOAT, [n + 1])],
+    initializer: [
+      int32Tensor('row_of', [n], rowOf),
+      int32Tensor('neighbour_items', [rows + 1, k], items),
+      floatTensor('neighbour_weights', [rows + 1, k], weights),
+      floatTensor('zeros', [n + 1], new Float32Array(n + 1)),
+      int64Tensor('flat', [1], [-1]),
+    ],
+    node: [
+      node('Gather', ['row_of', inputs.history], ['history_rows'], [intAttribute('axis', 0)]),
+      node('Gather', ['neighbour_items', 'history_rows'], ['row_items'], [intAttribute('axis', 0)]),
+      node('Gather', ['neighbour_weights', 'history_rows'], ['row_weights'], [intAttribute('axis', 0)]),
+      node('Reshape', ['row_items', 'flat'], ['flat_items']),
+      node('Reshape', ['row_weights', 'flat'], ['flat_weights']),
+      node('ScatterElements', ['zeros', 'flat_items', 'flat_weights'], [outputs.scores], [intAttribute('axis', 0), stringAttribute('reduction', 'add')]),
+    ],
+  });
+  return encodeModel(graph, [{ domain: '', version: EASE_OPSET }], metadata);
+}
+
 /** Decodes a model (for tests and diagnostics): the graph's input/output names and node types. */
 export function describeOnnx(bytes: Uint8Array): { inputs: string[]; outputs: string[]; ops: string[]; version: string } {
   const model = onnx.ModelProto.decode(bytes);
@@ -224,6 +286,20 @@ function floatTensor(name: string, dims: number[], data: Float32Array): onnxProt
   const view = new DataView(raw.buffer);
   for (let x = 0; x < data.length; x++) view.setFloat32(x * 4, data[x]!, true);
   return new onnx.TensorProto({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw });
+}
+
+function int32Tensor(name: string, dims: number[], data: Int32Array): onnxProto.onnx.TensorProto {
+  const raw = new Uint8Array(data.length * 4);
+  const view = new DataView(raw.buffer);
+  for (let x = 0; x < data.length; x++) view.setInt32(x * 4, data[x]!, true);
+  return new onnx.TensorProto({ name, dims, dataType: onnx.TensorProto.DataType.INT32, rawData: raw });
+}
+
+function int64Tensor(name: string, dims: number[], data: number[]): onnxProto.onnx.TensorProto {
+  const raw = new Uint8Array(data.length * 8);
+  const view = new DataView(raw.buffer);
+  for (let x = 0; x < data.length; x++) view.setBigInt64(x * 8, BigInt(data[x]!), true);
+  return new onnx.TensorProto({ name, dims, dataType: onnx.TensorProto.DataType.INT64, rawData: raw });
 }
 
 function node(

@@ -1,0 +1,75 @@
+/**
+ * The ranking forest's features: one module for training rows and served rows, so the forest is
+ * always fed what it learned from. A row describes one (user, shortlisted movie) pair.
+ */
+export const RANKER_FEATURES = [
+  'implicit_score',
+  'implicit_relative',
+  'implicit_rank',
+  'item_log_users',
+  'item_mean_rating',
+  'item_quality',
+  'user_log_items',
+  'user_mean_rating',
+  'svd_prediction',
+  'svd_known_item',
+] as const;
+
+export const RANKER_FEATURE_COUNT = RANKER_FEATURES.length;
+
+/** What the features know about items, fixed at training time (served from the pipeline's metadata). */
+export interface ItemStatistics {
+  /** Distinct users who interacted with the item. */
+  users: Float32Array;
+  /** Mean rating shrunk toward the global mean; the global mean for unrated items. */
+  meanRating: Float32Array;
+  /** 0–1 regard (an IMDb prior in the bot, the shrunk mean rating otherwise). */
+  quality: Float32Array;
+}
+
+/** The user's side of a row: from their history alone. */
+export interface UserStatistics {
+  items: number;
+  meanRating: number;
+}
+
+/** Pseudo-ratings that pull an item's or user's mean toward the global mean (one 5★ is not "perfect"). */
+export const MEAN_SHRINK = 5;
+
+export function shrunkMean(sum: number, count: number, globalMean: number): number {
+  return (sum + MEAN_SHRINK * globalMean) / (count + MEAN_SHRINK);
+}
+
+/**
+ * Writes the rows of a shortlist, in shortlist order (best implicit score first), into `out`
+ * from `offset` rows on.
+ */
+export function writeRankerRows(
+  out: Float32Array,
+  shortlist: ArrayLike<number>,
+  implicitScores: ArrayLike<number>,
+  svdPredictions: ArrayLike<number>,
+  svdKnown: (item: number) => boolean,
+  items: ItemStatistics,
+  user: UserStatistics,
+): void {
+  const width = RANKER_FEATURE_COUNT;
+  let best = 0;
+  for (let r = 0; r < shortlist.length; r++) best = Math.max(best, implicitScores[r]!);
+  const userLogItems = Math.log1p(user.items);
+  for (let r = 0; r < shortlist.length; r++) {
+    const item = shortlist[r]!;
+    const o = r * width;
+    const implicit = implicitScores[r]!;
+    out[o] = implicit;
+    out[o + 1] = best > 0 ? implicit / best : 0;
+    out[o + 2] = r;
+    out[o + 3] = Math.log1p(items.users[item]!);
+    out[o + 4] = items.meanRating[item]!;
+    out[o + 5] = items.quality[item]!;
+    out[o + 6] = userLogItems;
+    out[o + 7] = user.meanRating;
+    out[o + 8] = svdPredictions[r]!;
+    out[o + 9] = svdKnown(item) ? 1 : 0;
+  }
+}
