@@ -13,6 +13,8 @@ export const RANKER_FEATURES = [
   'user_mean_rating',
   'svd_prediction',
   'svd_known_item',
+  'svd_interaction',
+  'svd_item_bias',
 ] as const;
 
 export const RANKER_FEATURE_COUNT = RANKER_FEATURES.length;
@@ -27,10 +29,19 @@ export interface ItemStatistics {
   quality: Float32Array;
 }
 
-/** The user's side of a row: from their history alone. */
+/** The user's side of a row: from their history alone, and their folded-in SVD bias. */
 export interface UserStatistics {
   items: number;
   meanRating: number;
+  /** b_u of the folded-in vector; 0 when no rating could be folded in. */
+  svdBias: number;
+}
+
+/** The SVD's item side as the features read it. */
+export interface SvdItemTerms {
+  globalMean: number;
+  itemBias: ArrayLike<number>;
+  knownItems: ArrayLike<number>;
 }
 
 /** Pseudo-ratings that pull an item's or user's mean toward the global mean (one 5★ is not "perfect"). */
@@ -49,7 +60,7 @@ export function writeRankerRows(
   shortlist: ArrayLike<number>,
   implicitScores: ArrayLike<number>,
   svdPredictions: ArrayLike<number>,
-  svdKnown: (item: number) => boolean,
+  svd: SvdItemTerms,
   items: ItemStatistics,
   user: UserStatistics,
 ): void {
@@ -69,7 +80,19 @@ export function writeRankerRows(
     out[o + 5] = items.quality[item]!;
     out[o + 6] = userLogItems;
     out[o + 7] = user.meanRating;
+    const known = svd.knownItems[item] === 1;
+    const itemBias = known ? svd.itemBias[item]! : 0;
     out[o + 8] = svdPredictions[r]!;
-    out[o + 9] = svdKnown(item) ? 1 : 0;
+    out[o + 9] = known ? 1 : 0;
+    // The personal part of the prediction, q_i·p_u (clipping aside): what the user's taste adds.
+    out[o + 10] = svdPredictions[r]! - svd.globalMean - user.svdBias - itemBias;
+    out[o + 11] = itemBias;
   }
+}
+
+/** The user's statistics from their ratings and history size. */
+export function userStatistics(ratings: ReadonlyArray<{ stars: number }>, items: number, globalMean: number, svdBias: number): UserStatistics {
+  let sum = 0;
+  for (const r of ratings) sum += r.stars;
+  return { items, meanRating: shrunkMean(sum, ratings.length, globalMean), svdBias };
 }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { foldInUser } from '../fold-in.ts';
 import type { ItemRating } from '../fold-in.ts';
 import { EASE_GRAPH_IO, FOREST_GRAPH_IO, readSvdGraphParameters, SVD_GRAPH_IO } from '../onnx-export.ts';
-import { RANKER_FEATURE_COUNT, shrunkMean, writeRankerRows } from '../ranker-features.ts';
+import { RANKER_FEATURE_COUNT, userStatistics, writeRankerRows } from '../ranker-features.ts';
 import type { ItemStatistics } from '../ranker-features.ts';
 import { OnnxModel } from '../runtime.ts';
 import type { ModelSpec, RuntimeOptions } from '../runtime.ts';
@@ -169,10 +169,7 @@ export class PipelineRanker {
       const predicted = await this.predictStars(vector, items);
       const rows = new Float32Array(s * RANKER_FEATURE_COUNT);
       const implicitOfShortlist = Float64Array.from(items, (item) => implicit[item]!);
-      let sum = 0;
-      for (const r of request.ratings) sum += r.stars;
-      const user = { items: request.history.length, meanRating: shrunkMean(sum, request.ratings.length, this.side.globalMean) };
-      writeRankerRows(rows, items, implicitOfShortlist, predicted, (item) => this.knowsStars(item), this.items, user);
+      writeRankerRows(rows, items, implicitOfShortlist, predicted, this.side, this.items, userStatistics(request.ratings, request.history.length, this.side.globalMean, vector?.bias ?? 0));
       const out = await this.ranker.run({ [FOREST_GRAPH_IO.inputs.features]: { type: 'float32', data: rows, dims: [s, RANKER_FEATURE_COUNT] } });
       const probabilities = out[FOREST_GRAPH_IO.outputs.probabilities]!.data as Float32Array;
       for (let r = 0; r < s; r++) {

@@ -15,8 +15,8 @@ import { resolveForestOptions, trainForest } from '../forest.ts';
 import { exportEaseOnnx, exportForestOnnx, exportSvdOnnx } from '../onnx-export.ts';
 import type { PipelineBundle } from '../serve/pipeline-ranker.ts';
 import type { ForestOptions, RandomForest } from '../forest.ts';
-import { RANKER_FEATURE_COUNT, shrunkMean, writeRankerRows } from '../ranker-features.ts';
-import type { ItemStatistics, UserStatistics } from '../ranker-features.ts';
+import { RANKER_FEATURE_COUNT, shrunkMean, userStatistics, writeRankerRows } from '../ranker-features.ts';
+import type { ItemStatistics } from '../ranker-features.ts';
 import { BEST_SVD_OPTIONS, float32ItemSide, predictFromVector, resolveSvdOptions, trainSvd } from '../svd.ts';
 import type { SvdModel, SvdOptions } from '../svd.ts';
 import { createRng } from '../../shared/random.ts';
@@ -190,7 +190,7 @@ function fitStage(data: PipelineData, records: Int32Array, o: PipelineOptions, o
       const vector = foldInUser(side, ratingsOf[user]!, foldIn);
       const svdPredictions = Float64Array.from(shortlist, (item) => predictFromVector(side, vector?.factors ?? null, vector?.bias ?? 0, item));
       const implicit = Float64Array.from(shortlist, (item) => scores[item]!);
-      writeRankerRows(out, shortlist, implicit, svdPredictions, (item) => side.knownItems[item] === 1, items, userStatistics(ratingsOf[user]!, histories[user]!.length, globalMean));
+      writeRankerRows(out, shortlist, implicit, svdPredictions, side, items, userStatistics(ratingsOf[user]!, histories[user]!.length, globalMean, vector?.bias ?? 0));
     },
   };
 }
@@ -211,11 +211,6 @@ export function exportPipeline(trained: TrainedPipeline, version: string): Pipel
   };
 }
 
-export function userStatistics(ratings: ReadonlyArray<{ stars: number }>, items: number, globalMean: number): UserStatistics {
-  let sum = 0;
-  for (const r of ratings) sum += r.stars;
-  return { items, meanRating: shrunkMean(sum, ratings.length, globalMean) };
-}
 
 function itemStatistics(data: PipelineData, records: Int32Array, histories: readonly Int32Array[]): ItemStatistics {
   const users = new Float32Array(data.nItems);
