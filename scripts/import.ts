@@ -29,6 +29,6 @@ runCli(async () => {
   const outcome = await importCatalog(config.database, source as CatalogSource, values.file, print);
   print(`Done in ${outcome.seconds.toFixed(2)} s.`);
   if (values.json) {
-    console.log(JSON.stringify({ source, file: outcome.report.file, rowsRead: outcome.report.rowsRead, ...outcome.written, fixed: outcome.report.fixed, dropped: outcome.report.dropped, badRows: outcome.report.problemCount, unmappedGenres: outcome.report.unmappedGenres, seconds: outcome.seconds }));
+    console.log(JSON.stringify({ source, file: outcome.report.file, rowsRead: outcome.report.rowsRead, ...outcome.written, fixed: outcome.report.fixed, dropped: outcome.report.dropped, flagged: outcome.report.flagged, badRows: outcome.report.problemCount, unmappedGenres: outcome.report.unmappedGenres, seconds: outcome.seconds }));
   }
 }, USAGE);

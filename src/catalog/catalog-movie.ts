@@ -19,6 +19,11 @@ export interface CatalogMovie {
   overview: string | null;
   imdbId: string | null;
   emotions: EmotionWeights;
+  /**
+   * An IMDb rating/votes pair the parser cleared as copied from a same-titled film of another year
+   * (copied-ratings.ts). The writer clears it from a stored row that still holds it.
+   */
+  copiedRating?: { imdbRating: number; imdbVotes: number };
 }
 
 export interface RowProblem {
@@ -35,6 +40,10 @@ export interface ImportReport {
   fixed: Record<string, number>;
   /** reason → count of rows left out */
   dropped: Record<string, number>;
+  /** reason → count of rows kept with a suspicious value cleared (see copied-ratings.ts) */
+  flagged: Record<string, number>;
+  /** What was flagged, one line per row (first 20 kept). */
+  flaggedRows: string[];
   /** Rows that could not be parsed (first 20 kept), with their line numbers. */
   problems: RowProblem[];
   problemCount: number;
@@ -61,7 +70,7 @@ export class CatalogFileError extends Error {
 }
 
 export function newReport(source: string, file: string): ImportReport {
-  return { source, file, rowsRead: 0, fixed: {}, dropped: {}, problems: [], problemCount: 0, unmappedGenres: {} };
+  return { source, file, rowsRead: 0, fixed: {}, dropped: {}, flagged: {}, flaggedRows: [], problems: [], problemCount: 0, unmappedGenres: {} };
 }
 
 export function count(bucket: Record<string, number>, reason: string, by = 1): void {
@@ -94,11 +103,33 @@ export function moveTrailingArticle(title: string): string {
   return `${article}${article.endsWith("'") ? '' : ' '}${match[1]}`;
 }
 
-export function formatReport(report: ImportReport, written?: { inserted: number; updated: number }): string {
+/** What the database writer did (src/infra/db/catalog-writer.ts). */
+export interface WriteSummary {
+  inserted: number;
+  updated: number;
+  /** Rows of this source attached to a film already in the catalog (from another source). */
+  merged?: number;
+  /** rule → how many of `merged` it matched */
+  mergedBy?: Record<string, number>;
+}
+
+export function formatReport(report: ImportReport, written?: WriteSummary): string {
   const lines = [`Catalog ${report.source} from ${report.file}: ${report.rowsRead} rows read.`];
-  if (written) lines.push(`  ${written.inserted} movies added, ${written.updated} updated.`);
+  if (written) {
+    const merged = written.merged ?? 0;
+    const rules = Object.entries(written.mergedBy ?? {}).map(([rule, n]) => `${n} ${rule}`);
+    lines.push(
+      `  ${written.inserted} movies added, ${written.updated} updated` +
+        (merged > 0 ? `, ${merged} merged into films already in the catalog (${rules.join(', ')})` : '') +
+        '.',
+    );
+  }
   for (const [reason, n] of Object.entries(report.fixed)) lines.push(`  fixed   ${String(n).padStart(5)}  ${reason}`);
   for (const [reason, n] of Object.entries(report.dropped)) lines.push(`  dropped ${String(n).padStart(5)}  ${reason}`);
+  for (const [reason, n] of Object.entries(report.flagged)) lines.push(`  flagged ${String(n).padStart(5)}  ${reason}`);
+  for (const row of report.flaggedRows) lines.push(`    ${row}`);
+  const flaggedTotal = Object.values(report.flagged).reduce((a, b) => a + b, 0);
+  if (flaggedTotal > report.flaggedRows.length) lines.push(`    … and ${flaggedTotal - report.flaggedRows.length} more`);
   const unmapped = Object.entries(report.unmappedGenres);
   if (unmapped.length > 0) lines.push(`  genres with no emotion mapping: ${unmapped.map(([g, n]) => `${g} (${n})`).join(', ')}`);
   if (report.problemCount > 0) {

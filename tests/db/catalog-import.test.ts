@@ -47,7 +47,7 @@ for (const { kind, fresh, skip } of databaseKinds) {
       const second = await importCatalog(db.config, 'vega', undefined, () => undefined);
       const afterSecond = await counts(db);
       expect(first.written.inserted).toBeGreaterThan(2800);
-      expect(second.written).toEqual({ inserted: 0, updated: first.written.inserted });
+      expect(second.written).toEqual({ inserted: 0, updated: first.written.inserted, merged: 0, mergedBy: {} });
       expect(afterSecond).toEqual(afterFirst);
       expect(afterFirst['movies']).toBe(first.written.inserted);
       expect(lines.join('\n')).toMatch(/movies added/);

@@ -3,6 +3,7 @@
  * ("Crime, Drama"), runtime as "142 min", poster links, four stars, an overview, quoted fields
  * with commas, and one row whose year is "PG" (Apollo 13). Users bring their own copy.
  */
+import { flagCopiedRatings } from '../copied-ratings.ts';
 import { canonicalGenres, emotionWeightsForGenres } from '../genres.ts';
 import { addProblem, count, newReport, slugId, type CatalogMovie, type ParsedCatalog } from '../catalog-movie.ts';
 import { parseCsvFile } from './read-text.ts';
@@ -58,6 +59,7 @@ export function parseImdbCsv(file: string): ParsedCatalog {
       addProblem(report, line, `no known genre in "${record['Genre'] ?? ''}"`);
       continue;
     }
+    const certificate = emptyToNull(record['Certificate']);
     const movie: CatalogMovie = {
       source: 'imdb',
       sourceId: slugId(title, year),
@@ -65,7 +67,7 @@ export function parseImdbCsv(file: string): ParsedCatalog {
       year,
       runtimeMinutes,
       genres,
-      certificate: emptyToNull(record['Certificate']),
+      certificate,
       imdbRating,
       imdbVotes: Number.isInteger(votes) && votes >= 0 && record['No_of_Votes']?.trim() ? votes : null,
       criticScore: record['Meta_score']?.trim() && Number.isFinite(meta) && meta >= 0 && meta <= 100 ? meta : null,
@@ -74,7 +76,7 @@ export function parseImdbCsv(file: string): ParsedCatalog {
       posterUrl: /^https?:\/\//.test(record['Poster_Link'] ?? '') ? record['Poster_Link']!.trim() : null,
       overview: emptyToNull(record['Overview']),
       imdbId: null,
-      emotions: emotionWeightsForGenres(genres),
+      emotions: emotionWeightsForGenres(genres, certificate),
     };
     if (byId.has(movie.sourceId)) {
       count(report.dropped, 'duplicate (same title and year)');
@@ -82,5 +84,7 @@ export function parseImdbCsv(file: string): ParsedCatalog {
     }
     byId.set(movie.sourceId, movie);
   }
-  return { movies: [...byId.values()], report };
+  const movies = [...byId.values()];
+  flagCopiedRatings(movies, report);
+  return { movies, report };
 }

@@ -9,12 +9,19 @@
  * - the "Open" MPAA rating is not a certificate;
  * - a missing Major Genre is filled from Creative Type (Science Fiction → Sci-Fi, Kids Fiction → Family…);
  *   rows with neither are dropped, since no mood could ever pick them;
- * - duplicates (same title and year) keep the row with the most IMDb votes.
+ * - duplicates (same title and year) keep the row with the most IMDb votes;
+ * - a few dramas labelled Comedy (Festen, Rain Man…) get their real genres from
+ *   vega-corrections.json, so they stop counting as happy;
+ * - an IMDb rating/vote pair copied between same-titled films of different years (Casino Royale
+ *   1967 carries the 2006 film's) is cleared on the film it does not belong to (copied-ratings.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { flagCopiedRatings } from '../copied-ratings.ts';
 import { canonicalGenres, emotionWeightsForGenres } from '../genres.ts';
+import { normalizeTitle } from '../titles.ts';
+import corrections from './vega-corrections.json' with { type: 'json' };
 import { fixMacRomanMojibake } from './mojibake.ts';
 import {
   addProblem,
@@ -38,6 +45,12 @@ export function defaultVegaFile(): string {
 }
 
 type VegaRow = Record<string, unknown>;
+
+/** "Title (Year)" → the film's real genres, for the few films whose Major Genre is wrong. */
+const GENRE_CORRECTIONS: ReadonlyMap<string, readonly string[]> = new Map(Object.entries(corrections.genres));
+/** Normalised title → the year of the film a copied rating/vote pair belongs to. */
+const RATING_OWNERS: ReadonlyMap<string, number> = new Map(Object.entries(corrections.ratingOwners).map(([title, year]) => [normalizeTitle(title), year]));
+export const GENRE_CORRECTED_REASON = 'genres corrected (a drama labelled Comedy; vega-corrections.json)';
 
 function numberOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -137,7 +150,9 @@ export function parseVega(file: string = defaultVegaFile()): ParsedCatalog {
     const major = textOrNull(row['Major Genre']);
     const creative = textOrNull(row['Creative Type']);
     const labels = [major, creative].filter((label): label is string => label !== null);
-    const { genres, unmapped } = canonicalGenres(labels);
+    const corrected = GENRE_CORRECTIONS.get(`${title} (${year ?? ''})`);
+    if (corrected) count(report.fixed, GENRE_CORRECTED_REASON);
+    const { genres, unmapped } = canonicalGenres(corrected ?? labels);
     for (const label of unmapped) count(report.unmappedGenres, label);
     if (genres.length === 0) {
       count(report.dropped, 'no genre (neither Major Genre nor Creative Type)');
@@ -161,7 +176,7 @@ export function parseVega(file: string = defaultVegaFile()): ParsedCatalog {
       posterUrl: null,
       overview: null,
       imdbId: null,
-      emotions: emotionWeightsForGenres(genres),
+      emotions: emotionWeightsForGenres(genres, certificate),
     };
     const existing = byId.get(movie.sourceId);
     if (existing) {
@@ -171,5 +186,7 @@ export function parseVega(file: string = defaultVegaFile()): ParsedCatalog {
     }
     byId.set(movie.sourceId, movie);
   });
-  return { movies: [...byId.values()], report };
+  const movies = [...byId.values()];
+  flagCopiedRatings(movies, report, RATING_OWNERS);
+  return { movies, report };
 }
