@@ -21,7 +21,7 @@ const platformLibraries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/infra/db/generated/', 'prisma/sqlite/', 'coverage/', 'data/', 'models/'] },
+  { ignores: ['dist/', 'node_modules/', 'src/infra/db/generated/', 'prisma/sqlite/', 'coverage/', 'data/', 'models/', '.scratch/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

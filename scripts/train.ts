@@ -21,6 +21,7 @@ const STAGE_LABEL: Record<TrainStage, string> = {
   features: 'forest features',
   'forest-cv': 'forest cross-validation',
   forest: 'random forest',
+  pipeline: 'ranking pipeline (implicit model + ranker)',
   export: 'ONNX export',
 };
 

@@ -19,6 +19,31 @@ const MOOD_BLURB: Record<Emotion, string> = {
   inspired: 'to fire you up',
 };
 
+/**
+ * Predicted stars to the half star: the SVD misses by about 0.9 of a star on average (RMSE), so
+ * tenths would claim a precision it does not have. 4.26 → "4½", 3.9 → "4".
+ */
+function halfStars(stars: number): string {
+  const halves = Math.round(Math.min(5, Math.max(1, stars)) * 2);
+  return halves % 2 === 0 ? String(halves / 2) : `${(halves - 1) / 2}½`;
+}
+
+/**
+ * P(favorite) as a word: the forest ranks favorites only moderately well (AUC ≈ 0.7) and its
+ * probabilities are not calibrated per movie, so a percent would be invented precision. About 30 %
+ * of the movies people open become favorites; "high" is well above that, "low" well below.
+ */
+function favoriteChanceWord(probability: number): string {
+  return probability >= 0.45 ? 'high' : probability >= 0.2 ? 'medium' : 'low';
+}
+
+/** 1234567 → "1.2M", 85432 → "85K", 950 → "950". */
+function compactCount(count: number): string {
+  if (count >= 999_500) return `${(count / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+  if (count >= 1_000) return `${Math.round(count / 1_000)}K`;
+  return String(Math.round(count));
+}
+
 export const copy = {
   moodLabel: (mood: Emotion) => `${MOOD_EMOJI[mood]} ${mood[0]!.toUpperCase()}${mood.slice(1)}`,
   moodList: () => EMOTIONS.join(', '),
@@ -77,8 +102,17 @@ export const copy = {
   heading: (title: string, year: number | null) => (year ? `${title} (${year})` : title),
   facts: (genres: readonly string[], runtimeMinutes: number | null) =>
     [genres.length > 0 ? genres.join(', ') : null, runtimeMinutes ? `${runtimeMinutes} min` : null].filter(Boolean).join(' · '),
-  scores: (stars: number, favoriteChance: number) => `★ ${stars.toFixed(1)} for you · ${Math.round(favoriteChance * 100)}% favorite chance`,
+  /** A model's prediction for this user: "★ 4½ for you · high favorite chance". */
+  scores: (stars: number, favoriteChance: number | null) =>
+    [`★ ${halfStars(stars)} for you`, favoriteChance === null ? null : `${favoriteChanceWord(favoriteChance)} favorite chance`].filter(Boolean).join(' · '),
+  /** The film's own figures, for cards without a prediction: "IMDb 8.1/10 · 1.2M votes", or null when there are none. */
+  imdbFacts: (rating: number | null, votes: number | null) =>
+    rating === null ? null : `IMDb ${rating.toFixed(1)}/10${votes !== null && votes > 0 ? ` · ${compactCount(votes)} votes` : ''}`,
+  /** The models are loaded but have never seen this movie (e.g. imported after they were trained); `facts` from imdbFacts. */
+  newToFeelms: (facts: string | null) => (facts ? `${facts} · new to Feelms: no prediction yet` : 'New to Feelms: no prediction yet'),
   becauseYouLoved: (title: string) => `Because you loved ${title}`,
+  standing: (rating: number, votes: number) => `IMDb ${rating.toFixed(1)} from ${compactCount(votes)} votes`,
+  newToYou: (genre: string) => `New to you: you haven't rated ${/^[aeiou]/i.test(genre) ? 'an' : 'a'} ${genre.toLowerCase()} movie yet`,
   fitsMood: (mood: Emotion, genre: string | null) =>
     genre ? `${/^[aeiou]/i.test(genre) ? 'An' : 'A'} ${genre.toLowerCase()} pick ${MOOD_BLURB[mood]}` : `A pick ${MOOD_BLURB[mood]}`,
   wellKnown: (rating: number | null) => (rating ? `IMDb ${rating.toFixed(1)}` : 'A well-known pick'),

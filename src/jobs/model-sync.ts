@@ -3,14 +3,14 @@
  * process does not serve, download it, load it (rejecting it if it does not load), write it to
  * models/ and swap it in.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../core/ports/logger.ts';
-import { FOREST_FILE, MANIFEST_FILE, parseManifest, SVD_FILE } from '../ml/manifest.ts';
+import { parseManifest } from '../ml/manifest.ts';
+import { writeModelFiles } from '../ml/model-files.ts';
 import { OnnxScorer } from '../ml/onnx-scorer.ts';
 import type { SwappableScorer } from '../ml/swappable-scorer.ts';
-import { writeModelFiles } from '../ml/train.ts';
 import type { ModelArtifactStore } from '../infra/db/model-artifacts.ts';
 
 export interface ModelSyncDeps {
@@ -31,10 +31,14 @@ export async function syncModel(deps: ModelSyncDeps): Promise<SyncOutcome> {
   if (!bundle) return 'no published model';
   const scratch = await mkdtemp(join(tmpdir(), 'feelms-sync-'));
   try {
-    const manifest = parseManifest(JSON.parse(bundle.manifest) as unknown);
-    await writeFile(join(scratch, SVD_FILE), bundle.svd);
-    await writeFile(join(scratch, FOREST_FILE), bundle.forest);
-    await writeFile(join(scratch, MANIFEST_FILE), bundle.manifest);
+    let models;
+    try {
+      models = { manifest: parseManifest(JSON.parse(bundle.manifest) as unknown), files: bundle.files };
+      await writeModelFiles(scratch, models);
+    } catch (error) {
+      deps.logger.warn({ version, err: error }, 'published model is incomplete or corrupt; keeping the current one');
+      return 'rejected';
+    }
     let scorer: OnnxScorer;
     try {
       scorer = await OnnxScorer.load(scratch, { intraOpNumThreads: deps.onnxThreads ?? 1 });
@@ -42,7 +46,7 @@ export async function syncModel(deps: ModelSyncDeps): Promise<SyncOutcome> {
       deps.logger.warn({ version, err: error }, 'published model does not load; keeping the current one');
       return 'rejected';
     }
-    await writeModelFiles(deps.modelsDir, { svdOnnx: bundle.svd, forestOnnx: bundle.forest, manifest });
+    await writeModelFiles(deps.modelsDir, models);
     await deps.scorer.swap(scorer);
     deps.logger.info({ version }, 'switched to the published model');
     return 'swapped';

@@ -19,11 +19,11 @@ import type { Logger } from '../core/ports/logger.ts';
 import { holdoutRmse, splitHoldout } from '../ml/holdout.ts';
 import { OnnxScorer } from '../ml/onnx-scorer.ts';
 import type { SwappableScorer } from '../ml/swappable-scorer.ts';
-import { writeModelFiles } from '../ml/train.ts';
+import { writeModelFiles } from '../ml/model-files.ts';
+import type { ModelFiles } from '../ml/model-files.ts';
 import type { TrainingData } from '../ml/training-data.ts';
 import type { ModelArtifactStore } from '../infra/db/model-artifacts.ts';
 import { runExclusively } from '../infra/db/exclusive-lock.ts';
-import type { TrainedBundle } from './train-in-worker.ts';
 
 /** The candidate may be at most this much worse than the serving model on the holdout. */
 export const MAX_RMSE_REGRESSION = 0.02;
@@ -38,14 +38,15 @@ export interface RetrainDeps {
   exportData: () => Promise<TrainingData>;
   /** The bundled training set (the simulated community). */
   bundledData: () => TrainingData;
-  train: (data: TrainingData) => Promise<TrainedBundle>;
+  train: (data: TrainingData) => Promise<ModelFiles>;
   onnxThreads?: number;
 }
 
 export type RetrainOutcome =
   | { status: 'skipped'; reason: 'another replica is retraining' }
   | { status: 'rejected'; reason: string; candidateRmse: number | null; servingRmse: number | null }
-  | { status: 'swapped'; version: string; candidateRmse: number; servingRmse: number };
+  /** servingRmse is null when the serving scorer predicts no stars (the popularity fallback): any model that loads beats it. */
+  | { status: 'swapped'; version: string; candidateRmse: number; servingRmse: number | null };
 
 function merge(base: TrainingData, extra: TrainingData): TrainingData {
   const movies = new Map<string, Movie>(base.movies.map((movie) => [movie.key, movie]));
@@ -71,7 +72,7 @@ async function retrainLocked(deps: RetrainDeps): Promise<RetrainOutcome> {
   const split = splitHoldout(data, 0.1);
   log.info({ ratings: data.ratings.length, fromDatabase: fromDatabase.ratings.length, holdout: split.holdout.length }, 'retraining');
 
-  let trained: TrainedBundle;
+  let trained: ModelFiles;
   try {
     trained = await deps.train(split.train);
   } catch (error) {
@@ -80,18 +81,19 @@ async function retrainLocked(deps: RetrainDeps): Promise<RetrainOutcome> {
   const scratch = await mkdtemp(join(tmpdir(), 'feelms-candidate-'));
   let candidate: OnnxScorer | null = null;
   try {
-    await writeModelFiles(scratch, trained);
     try {
+      await writeModelFiles(scratch, trained);
       candidate = await OnnxScorer.load(scratch, { intraOpNumThreads: deps.onnxThreads ?? 1 });
     } catch (error) {
       return { status: 'rejected', reason: `the new model does not load: ${(error as Error).message}`, candidateRmse: null, servingRmse: null };
     }
     const candidateRmse = await holdoutRmse(candidate, split, data.movies);
-    const servingRmse = await holdoutRmse(deps.scorer.active, split, data.movies);
+    const servingHoldout = await holdoutRmse(deps.scorer.active, split, data.movies);
+    const servingRmse = Number.isFinite(servingHoldout) ? servingHoldout : null;
     if (!Number.isFinite(candidateRmse)) {
       return { status: 'rejected', reason: 'the new model gives no usable predictions on the holdout', candidateRmse: null, servingRmse };
     }
-    if (Number.isFinite(servingRmse) && candidateRmse > servingRmse * (1 + MAX_RMSE_REGRESSION)) {
+    if (servingRmse !== null && candidateRmse > servingRmse * (1 + MAX_RMSE_REGRESSION)) {
       return {
         status: 'rejected',
         reason: `holdout RMSE ${candidateRmse.toFixed(4)} is worse than the serving model's ${servingRmse.toFixed(4)} by more than ${MAX_RMSE_REGRESSION * 100} %`,
@@ -102,8 +104,7 @@ async function retrainLocked(deps: RetrainDeps): Promise<RetrainOutcome> {
     await writeModelFiles(deps.modelsDir, trained);
     await deps.store.publish({
       version: trained.manifest.version,
-      svd: trained.svdOnnx,
-      forest: trained.forestOnnx,
+      files: trained.files,
       manifest: `${JSON.stringify(trained.manifest, null, 2)}\n`,
       metrics: { ...trained.manifest.metrics, holdoutRmse: candidateRmse, servingHoldoutRmse: servingRmse },
       dataHash: trained.manifest.dataSha256,

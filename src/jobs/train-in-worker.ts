@@ -1,16 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { ModelManifest } from '../ml/manifest.ts';
+import type { ModelFiles } from '../ml/model-files.ts';
 import type { TrainOptions } from '../ml/train.ts';
 import type { TrainingData } from '../ml/training-data.ts';
 
-export interface TrainedBundle {
-  svdOnnx: Uint8Array;
-  forestOnnx: Uint8Array;
-  manifest: ModelManifest;
-}
-
 /** Runs trainFeelmsModels in a worker thread; works from src/ (tsx) and from dist/ (compiled). */
-export function trainInWorker(data: TrainingData, options: TrainOptions = {}): Promise<TrainedBundle> {
+export function trainInWorker(data: TrainingData, options: TrainOptions = {}): Promise<ModelFiles> {
   const fromSource = import.meta.url.endsWith('.ts');
   const script = new URL(fromSource ? './train-worker.ts' : './train-worker.js', import.meta.url);
   return new Promise((resolve, reject) => {
@@ -20,9 +14,9 @@ export function trainInWorker(data: TrainingData, options: TrainOptions = {}): P
       ? new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script.href)}); });`, { eval: true, workerData: { data, options } })
       : new Worker(script, { workerData: { data, options } });
     let settled = false;
-    worker.once('message', (message: { ok: true } & TrainedBundle | { ok: false; message: string }) => {
+    worker.once('message', (message: ({ ok: true } & ModelFiles) | { ok: false; message: string }) => {
       settled = true;
-      if (message.ok) resolve({ svdOnnx: new Uint8Array(message.svdOnnx), forestOnnx: new Uint8Array(message.forestOnnx), manifest: message.manifest });
+      if (message.ok) resolve({ manifest: message.manifest, files: Object.fromEntries(Object.entries(message.files).map(([name, bytes]) => [name, new Uint8Array(bytes)])) });
       else reject(new Error(`training failed: ${message.message}`));
       void worker.terminate();
     });

@@ -1,6 +1,6 @@
 /**
- * Trains in a worker thread, so the bot's event loop keeps answering while the SVD and the forest
- * train (RELIABILITY.md case 11). Receives TrainingData, posts back the ONNX bytes and manifest.
+ * Trains in a worker thread, so the bot's event loop keeps answering while the models train
+ * (RELIABILITY.md case 11). Receives TrainingData, posts back the model files and manifest.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { trainFeelmsModels, type TrainOptions } from '../ml/train.ts';
@@ -9,10 +9,8 @@ import type { TrainingData } from '../ml/training-data.ts';
 const { data, options } = workerData as { data: TrainingData; options: TrainOptions };
 trainFeelmsModels(data, options).then(
   (models) => {
-    parentPort!.postMessage({ ok: true, svdOnnx: models.svdOnnx, forestOnnx: models.forestOnnx, manifest: models.manifest }, [
-      models.svdOnnx.buffer as ArrayBuffer,
-      models.forestOnnx.buffer as ArrayBuffer,
-    ]);
+    const buffers = Object.values(models.files).map((bytes) => bytes.buffer as ArrayBuffer);
+    parentPort!.postMessage({ ok: true, files: models.files, manifest: models.manifest }, [...new Set(buffers)]);
   },
   (error: unknown) => parentPort!.postMessage({ ok: false, message: error instanceof Error ? error.message : String(error) }),
 );

@@ -23,7 +23,10 @@ export function splitHoldout(data: TrainingData, fraction = 0.1): HoldoutSplit {
 
 /**
  * RMSE of a scorer's predicted stars on the held-out ratings: each user is folded in from their
- * training ratings, then all their held-out movies are scored in one call.
+ * training ratings, then all their held-out movies are scored in one call. The stars-only stage is
+ * used when the scorer has one: it also predicts (μ + b_u) for movies the model never saw, which
+ * `score` reports as null, so two models are compared on the same ratings. A scorer with no
+ * predictions at all (the popularity fallback) gives NaN.
  */
 export async function holdoutRmse(scorer: Scorer, split: HoldoutSplit, movies: readonly Movie[]): Promise<number> {
   const byKey = new Map(movies.map((movie) => [movie.key, movie]));
@@ -44,14 +47,18 @@ export async function holdoutRmse(scorer: Scorer, split: HoldoutSplit, movies: r
     const candidates = held.flatMap((r) => byKey.get(r.movieKey) ?? []);
     if (candidates.length === 0) continue;
     const taste: UserTaste = { userId: ++userNumber, ratings: trainingByUser.get(userKey) ?? [], favorites: [], viewCount: 0, shownCount: 0 };
-    const scores = await scorer.score({ mood: 'happy', user: taste, candidates });
+    const request = { mood: 'happy' as const, user: taste, candidates };
+    const predicted: ArrayLike<number | null> = scorer.predictStars
+      ? await scorer.predictStars(request)
+      : (await scorer.score(request)).map((score) => score.predictedStars);
     const starsByKey = new Map(held.map((r) => [r.movieKey, r.stars]));
-    scores.forEach((score, i) => {
+    for (let i = 0; i < candidates.length; i++) {
       const actual = starsByKey.get(candidates[i]!.key);
-      if (actual === undefined) return;
-      squared += (score.predictedStars - actual) ** 2;
+      const stars = predicted[i];
+      if (actual === undefined || stars === null || stars === undefined) continue;
+      squared += (stars - actual) ** 2;
       count++;
-    });
+    }
   }
   return count === 0 ? Number.NaN : Math.sqrt(squared / count);
 }

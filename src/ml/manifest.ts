@@ -11,6 +11,8 @@ export const MANIFEST_SCHEMA_VERSION = 1;
 export const MANIFEST_FILE = 'manifest.json';
 export const SVD_FILE = 'svd.onnx';
 export const FOREST_FILE = 'forest.onnx';
+export const IMPLICIT_FILE = 'implicit.onnx';
+export const RANKER_FILE = 'ranker.onnx';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
 const finite = z.number().finite();
@@ -26,11 +28,15 @@ const svdHyperparameters = z.object({
   seed: finite,
 });
 
-const foldInParameters = z.object({
-  factorRegularization: finite.positive(),
-  biasRegularization: finite.nonnegative(),
-  priorCount: finite.nonnegative(),
-});
+const foldInParameters = z
+  .object({
+    factorRegularization: finite.positive(),
+    biasRegularization: finite.nonnegative(),
+    priorCount: finite.nonnegative(),
+    /** Absent in manifests written before it existed: those models scaled the bias penalty by priorCount too. */
+    biasPriorCount: finite.nonnegative().optional(),
+  })
+  .transform((p) => ({ ...p, biasPriorCount: p.biasPriorCount ?? p.priorCount }));
 
 const forestHyperparameters = z.object({
   trees: z.number().int().positive(),
@@ -95,17 +101,76 @@ export const modelManifestSchema = z
       missingValue: finite,
       likedMinStars: finite,
     }),
+    /**
+     * The ranking pipeline (retrieval by the implicit model, ranking by the ranker forest; see
+     * serve/pipeline-ranker.ts). It shares the SVD and its item index. Absent in models trained
+     * before it existed: the bot then ranks with the SVD + favorite-forest blend.
+     */
+    implicit: z
+      .object({
+        file: nonEmpty,
+        sha256,
+        version: nonEmpty,
+        lambda: finite.positive(),
+        neighbours: z.number().int().positive(),
+        /** Movies the model holds rows for. */
+        modelledItems: z.number().int().nonnegative(),
+      })
+      .optional(),
+    ranker: z
+      .object({
+        file: nonEmpty,
+        sha256,
+        version: nonEmpty,
+        hyperparameters: forestHyperparameters,
+        nodeCount: z.number().int().positive(),
+        features: z.array(nonEmpty).min(1),
+        shortlist: z.number().int().positive(),
+        implicitBlend: finite.nonnegative(),
+        /** Per SVD item index: distinct users, shrunk mean rating, 0–1 quality. */
+        itemStatistics: z.object({ users: z.array(finite), meanRating: z.array(finite), quality: z.array(finite) }),
+      })
+      .optional(),
     metrics: z.object({
       svd: regressionMetrics.nullable(),
       forest: classificationMetrics.nullable(),
+      /** The served pipeline on each user's newest quarter of picks (absent before the pipeline existed). */
+      ranking: z.object({ ndcg10: finite, users: z.number().int().nonnegative() }).nullable().optional(),
     }),
   })
   .superRefine((manifest, ctx) => {
     const duplicates = (keys: string[]) => keys.length !== new Set(keys).size;
     if (duplicates(manifest.svd.itemKeys)) ctx.addIssue({ code: 'custom', path: ['svd', 'itemKeys'], message: 'item keys must be unique' });
     if (duplicates(manifest.svd.userKeys)) ctx.addIssue({ code: 'custom', path: ['svd', 'userKeys'], message: 'user keys must be unique' });
-    if (manifest.svd.file === manifest.forest.file) ctx.addIssue({ code: 'custom', path: ['forest', 'file'], message: 'the two models need distinct files' });
+    const files = modelFilesOf(manifest).map((entry) => entry.file);
+    if (files.length !== new Set(files).size) ctx.addIssue({ code: 'custom', path: ['forest', 'file'], message: 'every model needs its own file' });
+    if ((manifest.implicit === undefined) !== (manifest.ranker === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ranker'], message: 'the implicit model and the ranker come together' });
+    }
+    const items = manifest.svd.itemKeys.length;
+    for (const key of ['users', 'meanRating', 'quality'] as const) {
+      const length = manifest.ranker?.itemStatistics[key].length;
+      if (length !== undefined && length !== items) {
+        ctx.addIssue({ code: 'custom', path: ['ranker', 'itemStatistics', key], message: `has ${length} entries for ${items} items` });
+      }
+    }
   });
+
+/** The model files a manifest names, by role. */
+export function modelFilesOf(manifest: {
+  svd: { file: string; sha256: string };
+  forest: { file: string; sha256: string };
+  implicit?: { file: string; sha256: string } | undefined;
+  ranker?: { file: string; sha256: string } | undefined;
+}): Array<{ role: 'svd' | 'forest' | 'implicit' | 'ranker'; file: string; sha256: string }> {
+  const entries: Array<{ role: 'svd' | 'forest' | 'implicit' | 'ranker'; file: string; sha256: string }> = [
+    { role: 'svd', file: manifest.svd.file, sha256: manifest.svd.sha256 },
+    { role: 'forest', file: manifest.forest.file, sha256: manifest.forest.sha256 },
+  ];
+  if (manifest.implicit) entries.push({ role: 'implicit', file: manifest.implicit.file, sha256: manifest.implicit.sha256 });
+  if (manifest.ranker) entries.push({ role: 'ranker', file: manifest.ranker.file, sha256: manifest.ranker.sha256 });
+  return entries;
+}
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
 

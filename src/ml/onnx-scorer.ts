@@ -2,15 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMOTIONS, isEmotion } from '../core/domain/emotions.ts';
 import type { Movie } from '../core/domain/movie.ts';
-import type { MovieScore, ScoreRequest, Scorer } from '../core/ports/scorer.ts';
+import type { MovieScore, RankedCandidates, RankRequest, ScoreRequest, Scorer } from '../core/ports/scorer.ts';
 import { FeatureInputError, featureSpecMismatch, movieColumns, UserProfile, writeFeatureRows } from './features.ts';
 import type { FeatureSpec, MovieColumns } from './features.ts';
 import { FoldInAccumulator } from './fold-in.ts';
-import type { FoldInOptions, ItemSide } from './fold-in.ts';
+import type { FoldInOptions, ItemRating, ItemSide } from './fold-in.ts';
 import { MANIFEST_FILE, ManifestError, readManifest, sha256Hex } from './manifest.ts';
 import type { ModelManifest } from './manifest.ts';
 import { readSvdGraphParameters } from './onnx-export.ts';
 import { OnnxModel } from './runtime.ts';
+import { PipelineRanker } from './serve/pipeline-ranker.ts';
 import type { ModelSpec, RuntimeOptions } from './runtime.ts';
 
 /** The logging the scorers need; pino's logger satisfies it. */
@@ -67,7 +68,8 @@ export class ModelLoadError extends Error {
  * Per request: fold the user's ratings into a user vector (ridge least squares against the served
  * item factors, see fold-in.ts; no usable ratings → the unknown-user estimate), ONE SVD run over
  * all candidates, the forest's feature rows from the same feature module training used, ONE forest
- * run. Candidates the SVD never saw get the unknown-item row (μ + b_u), not an error.
+ * run. Candidates the SVD never saw are scored null (no opinion), not an error; `predictStars`
+ * gives them the unknown-item estimate μ + b_u, which is only used to shortlist.
  */
 export class OnnxScorer implements Scorer {
   readonly name: string;
@@ -92,6 +94,9 @@ export class OnnxScorer implements Scorer {
    */
   private readonly freeBuffers: Float32Array[] = [];
 
+  /** The candidate lists' pipeline item indices (−1: unknown to the models), per frozen list. */
+  private readonly listItems = new WeakMap<readonly Movie[], Int32Array>();
+
   private constructor(
     readonly manifest: ModelManifest,
     private readonly svd: OnnxModel,
@@ -99,6 +104,8 @@ export class OnnxScorer implements Scorer {
     private readonly itemSide: ItemSide,
     private readonly spec: FeatureSpec,
     private readonly foldIn: FoldInOptions,
+    /** The ranking pipeline, when the models include it. */
+    private readonly pipeline: PipelineRanker | null,
   ) {
     this.name = `onnx:${manifest.version}`;
     this.itemIndex = new Map(manifest.svd.itemKeys.map((key, i) => [key, i]));
@@ -127,8 +134,30 @@ export class OnnxScorer implements Scorer {
     }
     const svd = new OnnxModel(svdBytes, svdModelSpec(manifest), options);
     const forest = new OnnxModel(forestBytes, forestModelSpec(manifest), options);
+    let pipeline: PipelineRanker | null = null;
     try {
       await Promise.all([svd.init(), forest.init()]);
+      if (manifest.implicit && manifest.ranker) {
+        const [implicitBytes, rankerBytes] = await Promise.all([
+          readModelFile(modelsDir, manifest.implicit.file, manifest.implicit.sha256),
+          readModelFile(modelsDir, manifest.ranker.file, manifest.ranker.sha256),
+        ]);
+        pipeline = await PipelineRanker.load(
+          {
+            ease: implicitBytes,
+            svd: svdBytes,
+            ranker: rankerBytes,
+            meta: {
+              nItems: manifest.svd.itemKeys.length,
+              shortlist: manifest.ranker.shortlist,
+              implicitBlend: manifest.ranker.implicitBlend,
+              foldIn: manifest.svd.foldIn,
+              items: manifest.ranker.itemStatistics,
+            },
+          },
+          options,
+        );
+      }
     } catch (error) {
       await Promise.all([svd.release(), forest.release()]);
       throw error;
@@ -140,7 +169,46 @@ export class OnnxScorer implements Scorer {
       itemFactors: parameters.itemFactors,
       knownItems: parameters.knownItems,
     };
-    return new OnnxScorer(manifest, svd, forest, itemSide, manifest.features, manifest.svd.foldIn);
+    return new OnnxScorer(manifest, svd, forest, itemSide, manifest.features, manifest.svd.foldIn, pipeline);
+  }
+
+  /** The served ranking pipeline (see serve/pipeline-ranker.ts); absent when the models lack it. */
+  get rank(): ((request: RankRequest) => Promise<RankedCandidates>) | undefined {
+    const pipeline = this.pipeline;
+    return pipeline ? (request) => this.rankWith(pipeline, request) : undefined;
+  }
+
+  private async rankWith(pipeline: PipelineRanker, request: RankRequest): Promise<RankedCandidates> {
+    const { user, candidates, multipliers } = request;
+    if (multipliers.length !== candidates.length) throw new FeatureInputError(`${multipliers.length} multipliers for ${candidates.length} candidates`);
+    let items = this.listItems.get(candidates);
+    if (items === undefined) {
+      items = Int32Array.from(candidates, (movie) => this.itemIndex.get(movie.key) ?? -1);
+      if (Object.isFrozen(candidates)) this.listItems.set(candidates, items);
+    }
+    // The pipeline ranks the candidates it knows; the core places the others after them.
+    const known: number[] = [];
+    for (let c = 0; c < items.length; c++) if (items[c]! >= 0 && multipliers[c]! > 0) known.push(c);
+    const history = new Set<number>();
+    const ratings: ItemRating[] = [];
+    for (const rating of user.ratings) {
+      const item = this.itemIndex.get(rating.movie.key);
+      if (item === undefined) continue;
+      history.add(item);
+      ratings.push({ item, stars: rating.stars });
+    }
+    for (const movie of user.favorites) {
+      const item = this.itemIndex.get(movie.key);
+      if (item !== undefined) history.add(item);
+    }
+    const ranked = await pipeline.rank({
+      history: Int32Array.from(history),
+      ratings,
+      candidates: Int32Array.from(known, (c) => items[c]!),
+      multipliers: Float64Array.from(known, (c) => multipliers[c]!),
+      limit: request.limit,
+    });
+    return { positions: Int32Array.from(ranked.positions, (p) => known[p]!) };
   }
 
   /**
@@ -187,7 +255,13 @@ export class OnnxScorer implements Scorer {
       const probabilities = forestResult[forestOut.probabilities]!.data as Float32Array;
       const scores = new Array<MovieScore>(n);
       for (let j = 0; j < n; j++) {
-        scores[j] = { movieId: candidates[j]!.id, predictedStars: predicted[j]!, favoriteProbability: probabilities[j * 2 + 1]! };
+        // A movie the SVD never saw gets the unknown-item estimate μ + b_u, the same number for every
+        // such movie: no opinion, so null. P(favorite) goes with it: without the SVD feature the forest
+        // adds little beyond the IMDb figures the prior already ranks by, and its level is not
+        // calibrated for these movies (src/ml/README.md, "Serving").
+        scores[j] = this.knowsItem(indices[j]!)
+          ? { movieId: candidates[j]!.id, predictedStars: predicted[j]!, favoriteProbability: probabilities[j * 2 + 1]!, personalized: true }
+          : { movieId: candidates[j]!.id, predictedStars: null, favoriteProbability: null, personalized: true };
       }
       return scores;
     } finally {
@@ -218,7 +292,12 @@ export class OnnxScorer implements Scorer {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.svd.release(), this.forest.release()]);
+    await Promise.all([this.svd.release(), this.forest.release(), this.pipeline?.close()]);
+  }
+
+  /** Whether the SVD was trained on ratings of this item (the unknown-item row and rating-less items are not). */
+  private knowsItem(index: number): boolean {
+    return index < this.unknownItem && this.itemSide.knownItems[index] === 1;
   }
 
   private movieEntry(movie: Movie): MovieEntry {
@@ -285,64 +364,18 @@ async function readModelFile(dir: string, file: string, expectedSha256: string):
   return bytes;
 }
 
-export interface PopularityOptions {
-  /**
-   * m in the Bayesian average (v·R + m·C) / (v + m): how many votes a movie needs before its own
-   * rating outweighs the prior. 25,000 is the figure IMDb long used for its Top 250.
-   */
-  priorVotes?: number;
-  /** C, the prior mean IMDb rating; by default the mean over the request's rated candidates (7.0 if none). */
-  priorMean?: number;
-}
-
 /**
- * The fallback when no trained models can be loaded: every user gets the same ranking, the
- * candidates' Bayesian-averaged IMDb rating. Stars map IMDb's 1–10 linearly onto 1–5; the
- * favorite probability is the same average scaled to 0–1, so both orders agree.
+ * The fallback when no trained models can be loaded: it knows no one, so it has no opinion about
+ * any movie for anyone (null stars and favorite chance, `personalized: false`). The core then ranks
+ * by its quality prior (the Bayesian-averaged IMDb rating, times the mood weight) and the cards show
+ * each film's own IMDb figures instead of a "for you" number.
  */
 export class PopularityScorer implements Scorer {
   readonly name = 'popularity';
-  private readonly priorVotes: number;
-  private readonly priorMean: number | undefined;
-
-  constructor(options: PopularityOptions = {}) {
-    this.priorVotes = options.priorVotes ?? 25_000;
-    this.priorMean = options.priorMean;
-    if (!(this.priorVotes > 0) || !Number.isFinite(this.priorVotes)) throw new RangeError(`priorVotes must be > 0, got ${this.priorVotes}`);
-    if (this.priorMean !== undefined && !(this.priorMean >= 1 && this.priorMean <= 10)) {
-      throw new RangeError(`priorMean must be an IMDb rating in [1, 10], got ${this.priorMean}`);
-    }
-  }
 
   score(request: ScoreRequest): Promise<MovieScore[]> {
-    return Promise.resolve(this.scoreSync(request.candidates));
+    return Promise.resolve(request.candidates.map((movie) => ({ movieId: movie.id, predictedStars: null, favoriteProbability: null, personalized: false })));
   }
-
-  scoreSync(candidates: readonly Movie[]): MovieScore[] {
-    let priorMean = this.priorMean;
-    if (priorMean === undefined) {
-      let sum = 0;
-      let count = 0;
-      for (const movie of candidates) {
-        if (isUsableRating(movie.imdbRating)) {
-          sum += movie.imdbRating;
-          count++;
-        }
-      }
-      priorMean = count === 0 ? 7 : sum / count;
-    }
-    return candidates.map((movie) => {
-      const votes = movie.imdbVotes !== null && Number.isFinite(movie.imdbVotes) && movie.imdbVotes > 0 ? movie.imdbVotes : 0;
-      const rating = isUsableRating(movie.imdbRating) ? movie.imdbRating : priorMean;
-      const bayesian = (votes * rating + this.priorVotes * priorMean) / (votes + this.priorVotes);
-      const unit = Math.min(1, Math.max(0, (bayesian - 1) / 9));
-      return { movieId: movie.id, predictedStars: 1 + 4 * unit, favoriteProbability: unit };
-    });
-  }
-}
-
-function isUsableRating(rating: number | null): rating is number {
-  return rating !== null && Number.isFinite(rating) && rating >= 1 && rating <= 10;
 }
 
 /**

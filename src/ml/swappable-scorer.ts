@@ -6,7 +6,7 @@
  * const scorer = new SwappableScorer(await loadScorer(dir, log));
  * await scorer.swap(await OnnxScorer.load(newDir)); // requests in flight finish on the old model
  */
-import type { MovieScore, ScoreRequest, Scorer } from '../core/ports/scorer.ts';
+import type { MovieScore, RankedCandidates, RankRequest, ScoreRequest, Scorer } from '../core/ports/scorer.ts';
 
 interface Closable {
   close?: () => Promise<void>;
@@ -35,6 +35,13 @@ export class SwappableScorer implements Scorer {
     const scorer = this.current;
     if (!scorer.predictStars) return undefined;
     return (request) => this.track(scorer, () => scorer.predictStars!(request));
+  }
+
+  /** Present only while the serving model has the ranking pipeline. */
+  get rank(): ((request: RankRequest) => Promise<RankedCandidates>) | undefined {
+    const scorer = this.current;
+    if (!scorer.rank) return undefined;
+    return (request) => this.track(scorer, () => scorer.rank!(request));
   }
 
   score(request: ScoreRequest): Promise<MovieScore[]> {

@@ -1,5 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { bayesianPrior } from '../core/recommend/recommend.ts';
 import type { Emotion } from '../core/domain/emotions.ts';
 import type { Movie } from '../core/domain/movie.ts';
 import { kFoldSplits, stratifiedKFold } from './cross-validation.ts';
@@ -9,10 +8,14 @@ import { FoldInAccumulator, resolveFoldInOptions } from './fold-in.ts';
 import type { FoldInOptions } from './fold-in.ts';
 import { resolveForestOptions, trainForest } from './forest.ts';
 import type { FeatureMatrix, ForestOptions, RandomForest } from './forest.ts';
-import { FOREST_FILE, MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, parseManifest, sha256Hex, SVD_FILE } from './manifest.ts';
+import { FOREST_FILE, IMPLICIT_FILE, MANIFEST_SCHEMA_VERSION, parseManifest, RANKER_FILE, sha256Hex, SVD_FILE } from './manifest.ts';
+import type { ModelFiles } from './model-files.ts';
+import { RANKER_FEATURES } from './ranker-features.ts';
+import { PipelineDataError, trainPipeline } from './train/pipeline.ts';
+import type { PipelineData, PipelineOptions, TrainedPipeline } from './train/pipeline.ts';
 import type { ModelManifest } from './manifest.ts';
 import { binaryClassificationMetrics, mae, mean, rmse } from './metrics.ts';
-import { exportForestOnnx, exportSvdOnnx, FOREST_GRAPH_IO, SVD_GRAPH_IO } from './onnx-export.ts';
+import { exportEaseOnnx, exportForestOnnx, exportSvdOnnx, FOREST_GRAPH_IO, SVD_GRAPH_IO } from './onnx-export.ts';
 import { BEST_SVD_OPTIONS, float32ItemSide, predictFromVector, resolveSvdOptions, trainSvd } from './svd.ts';
 import type { RatingMatrix, SvdModel, SvdOptions } from './svd.ts';
 import { RATING_MAX_STARS, RATING_MIN_STARS, TrainingDataError, trainingDataHash, validateTrainingData } from './training-data.ts';
@@ -59,9 +62,11 @@ export interface TrainOptions {
   maxGenres?: number;
   /** Recorded in the manifest and the model versions; defaults to now. Fix it for reproducible output. */
   createdAt?: Date;
+  /** The ranking pipeline's settings (train/pipeline.ts); its holdout is by time. */
+  pipeline?: Partial<PipelineOptions>;
 }
 
-export type TrainStage = 'svd-cv' | 'svd' | 'features' | 'forest-cv' | 'forest' | 'export';
+export type TrainStage = 'svd-cv' | 'svd' | 'features' | 'forest-cv' | 'forest' | 'pipeline' | 'export';
 
 export interface TrainProgress {
   stage: TrainStage;
@@ -74,10 +79,12 @@ export interface ForestRows {
   labels: Uint8Array;
 }
 
-export interface TrainedModels {
+export interface TrainedModels extends ModelFiles {
   svdOnnx: Uint8Array;
   forestOnnx: Uint8Array;
   manifest: ModelManifest;
+  /** Null when the data was too small for the ranking pipeline. */
+  pipeline: TrainedPipeline | null;
   metrics: ModelManifest['metrics'];
   /** The in-memory models the ONNX files were exported from (parity tests, diagnostics). */
   svd: SvdModel;
@@ -104,7 +111,9 @@ export async function trainFeelmsModels(
   // --- SVD -------------------------------------------------------------------------------------
   const ratings = latestRatings(data);
   if (ratings.length === 0) throw new TrainingDataError('no ratings: the SVD needs at least one');
-  const itemKeys = [...new Set(ratings.map((r) => r.movieKey))].sort(compare);
+  // Rated and favorited movies: the SVD learns from the ratings, the implicit model from both, and
+  // the two share this item index (favorited-only movies get the SVD's empty "unknown" rows).
+  const itemKeys = [...new Set([...ratings.map((r) => r.movieKey), ...data.favorites.map((f) => f.movieKey)])].sort(compare);
   const userKeys = [...new Set(ratings.map((r) => r.userKey))].sort(compare);
   const itemIndex = new Map(itemKeys.map((key, i) => [key, i]));
   const userIndex = new Map(userKeys.map((key, i) => [key, i]));
@@ -178,11 +187,26 @@ export async function trainFeelmsModels(
   const forest = trainForest(forestRows.matrix, labels, forestOptions, ({ tree, trees }) => progress('forest', tree, trees));
   await yieldToEventLoop();
 
+  // --- Ranking pipeline --------------------------------------------------------------------------
+  progress('pipeline', 0, 1);
+  const pipelineData = pipelineDataOf(data, ratings, itemIndex);
+  let pipeline: TrainedPipeline | null = null;
+  try {
+    pipeline = trainPipeline(pipelineData, { holdoutBy: 'time', seed, ...options.pipeline }, undefined, svd);
+  } catch (error) {
+    // Too little history for a ranker: the models still serve, and the bot ranks with the blend.
+    if (!(error instanceof PipelineDataError)) throw error;
+  }
+  progress('pipeline', 1, 1);
+  await yieldToEventLoop();
+
   // --- Export ------------------------------------------------------------------------------------
   progress('export', 0, 1);
   const version = `${compactTimestamp(createdAt)}-${dataSha256.slice(0, 8)}`;
   const svdOnnx = exportSvdOnnx(svd, { version: `svd-${version}`, description: 'Feelms SVD rating predictor' });
   const forestOnnx = exportForestOnnx(forest, { version: `forest-${version}`, description: 'Feelms will-favorite random forest' });
+  const implicitOnnx = pipeline && exportEaseOnnx(pipeline.ease, { version: `implicit-${version}`, description: 'Feelms implicit item model (EASE)' });
+  const rankerOnnx = pipeline && exportForestOnnx(pipeline.forest, { version: `ranker-${version}`, description: 'Feelms shortlist ranking forest' });
   const metrics = { svd: svdMetrics, forest: forestMetrics };
   const manifest = parseManifest({
     schemaVersion: MANIFEST_SCHEMA_VERSION,
@@ -212,28 +236,73 @@ export async function trainFeelmsModels(
       hyperparameters: forestOptions,
       nodeCount: forest.nodeCount(),
     },
+    ...(pipeline && implicitOnnx && rankerOnnx
+      ? {
+        implicit: {
+          file: IMPLICIT_FILE,
+          sha256: sha256Hex(implicitOnnx),
+          version: `implicit-${version}`,
+          lambda: pipeline.ease.lambda,
+          neighbours: pipeline.ease.neighbours,
+          modelledItems: pipeline.ease.itemOfRow.length,
+        },
+        ranker: {
+          file: RANKER_FILE,
+          sha256: sha256Hex(rankerOnnx),
+          version: `ranker-${version}`,
+          hyperparameters: resolveForestOptions({ seed, ...pipeline.options.forest }),
+          nodeCount: pipeline.forest.nodeCount(),
+          features: [...RANKER_FEATURES],
+          shortlist: pipeline.options.shortlist,
+          implicitBlend: pipeline.options.implicitBlend,
+          itemStatistics: {
+            users: Array.from(pipeline.items.users),
+            meanRating: Array.from(pipeline.items.meanRating),
+            quality: Array.from(pipeline.items.quality),
+          },
+        },
+        }
+      : {}),
     features: spec,
     metrics,
   });
   progress('export', 1, 1);
-  return { svdOnnx, forestOnnx, manifest, metrics, svd, forest, forestRows };
+  const files: Record<string, Uint8Array> = { [SVD_FILE]: svdOnnx, [FOREST_FILE]: forestOnnx };
+  if (implicitOnnx && rankerOnnx) Object.assign(files, { [IMPLICIT_FILE]: implicitOnnx, [RANKER_FILE]: rankerOnnx });
+  return { files, svdOnnx, forestOnnx, manifest, metrics, svd, forest, forestRows, pipeline };
 }
 
+
 /**
- * Writes `svd.onnx`, `forest.onnx` and `manifest.json` into `dir` (created if needed). Each file is
- * written beside its final name and renamed into place, and the manifest goes last, so a reader
- * never pairs a new manifest with an old or half-written model.
+ * The pipeline's events: every rating (with its stars) and every favorite (an implicit pick), over
+ * the SVD's item index; users indexed in key order. Quality is the catalog's IMDb prior, the one
+ * the cold start ranks by.
  */
-export async function writeModelFiles(dir: string, models: Pick<TrainedModels, 'svdOnnx' | 'forestOnnx' | 'manifest'>): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const put = async (name: string, content: Uint8Array | string) => {
-    const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-    await writeFile(temporary, content);
-    await rename(temporary, join(dir, name));
+function pipelineDataOf(data: TrainingData, ratings: TrainingData['ratings'], itemIndex: ReadonlyMap<string, number>): PipelineData {
+  const favorites = data.favorites.filter((f) => itemIndex.has(f.movieKey));
+  const userKeys = [...new Set([...ratings.map((r) => r.userKey), ...favorites.map((f) => f.userKey)])].sort(compare);
+  const userIndex = new Map(userKeys.map((key, u) => [key, u]));
+  const events = [
+    ...ratings.map((r) => ({ user: r.userKey, movie: r.movieKey, stars: r.stars, at: r.at.getTime() })),
+    ...favorites.map((f) => ({ user: f.userKey, movie: f.movieKey, stars: Number.NaN, at: f.at.getTime() })),
+  ];
+  const byKey = new Map(data.movies.map((movie) => [movie.key, movie]));
+  const prior = bayesianPrior(data.movies, 25_000);
+  const itemQuality = new Float32Array(itemIndex.size);
+  for (const [key, i] of itemIndex) {
+    const movie = byKey.get(key);
+    itemQuality[i] = movie ? prior(movie) : 0.5;
+  }
+  return {
+    nUsers: userKeys.length,
+    nItems: itemIndex.size,
+    users: Int32Array.from(events, (e) => userIndex.get(e.user)!),
+    items: Int32Array.from(events, (e) => itemIndex.get(e.movie)!),
+    ratings: Float64Array.from(events, (e) => e.stars),
+    timestamps: Float64Array.from(events, (e) => e.at),
+    scale: { min: RATING_MIN_STARS, max: RATING_MAX_STARS },
+    itemQuality,
   };
-  await put(models.manifest.svd.file, models.svdOnnx);
-  await put(models.manifest.forest.file, models.forestOnnx);
-  await put(MANIFEST_FILE, `${JSON.stringify(models.manifest, null, 2)}\n`);
 }
 
 /** One rating per (user, movie): the latest, as the bot's database keeps it. Sorted by time for a stable SGD order. */
@@ -362,3 +431,5 @@ function compactTimestamp(date: Date): string {
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+export { writeModelFiles } from './model-files.ts';

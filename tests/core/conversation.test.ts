@@ -387,7 +387,14 @@ describe('Cold start', () => {
       .expectChoices('⭐ Rate a few')
       .expectText(/Rate a few well-known happy movies/)
       .check((turn) => {
-        for (const message of cardMessages(turn)) expect(message.card!.reason).toMatch(/pick to lift your mood$/);
+        // No ratings yet: true reasons only, alternating its standing and why it fits the mood.
+        expect(cardMessages(turn).map((message) => message.card!.reason)).toEqual([
+          'IMDb 8.0 from 950K votes',
+          'A comedy pick to lift your mood',
+          'IMDb 8.0 from 550K votes',
+          'A family pick to lift your mood',
+          'IMDb 8.0 from 350K votes',
+        ]);
       });
   });
 
@@ -454,7 +461,7 @@ describe('Cold start', () => {
 });
 
 describe('Reasons', () => {
-  it('GIVEN Ana loved Family 1 WHEN a family movie is suggested THEN it says "Because you loved Family 1"; other genres say why they fit the mood', async () => {
+  it('GIVEN Ana loved Family 1 WHEN a family movie is suggested THEN it says "Because you loved Family 1"; other cards give other true reasons', async () => {
     const h = harness(happyCatalog().all);
     await h.talk
       .as(ana)
@@ -464,9 +471,11 @@ describe('Reasons', () => {
       .check((turn) => {
         const reasons = new Map(cardMessages(turn).map((message) => [message.card!.heading, message.card!.reason]));
         expect(reasons.get('Family 3 (2003)')).toBe('Because you loved Family 1');
-        expect(reasons.get('Cartoon 2 (2012)')).toBe('An animation pick to lift your mood');
-        expect(reasons.get('Laugh 3 (1993)')).toBe('A comedy pick to lift your mood');
-        expect(cardMessages(turn)[0]!.text).toBe('1. Family 3 (2003) · Family · 95 min · ★ 5.0 for you · 90% favorite chance — Because you loved Family 1');
+        expect(reasons.get('Family 4 (2004)')).toBe('A family pick to lift your mood'); // Family 1 is named once a page
+        expect(reasons.get('Laugh 3 (1993)')).toBe("New to you: you haven't rated a comedy movie yet");
+        expect(reasons.get('Laugh 4 (1994)')).toBe('A comedy pick to lift your mood');
+        expect(reasons.get('Cartoon 2 (2012)')).toBe("New to you: you haven't rated an animation movie yet");
+        expect(cardMessages(turn)[0]!.text).toBe('1. Family 3 (2003) · Family · 95 min · ★ 5 for you · high favorite chance — Because you loved Family 1');
       });
   });
 
@@ -480,6 +489,26 @@ describe('Reasons', () => {
       .check((turn) => expect(cardMessages(turn).find((message) => message.card!.heading === 'Laugh 3 (1993)')?.card!.reason).toBe('Because you loved Laugh 1'));
   });
 
+  it('GIVEN one favorite WHEN paging a mood full of movies like it THEN it is named once a page at most, and not on two pages running', async () => {
+    const h = harness(happyCatalog().all);
+    const named = (turn: Turn) => cardMessages(turn).filter((message) => message.card!.reason === 'Because you loved Laugh 1').length;
+    const pages: number[] = [];
+    await h.talk
+      .as(ana)
+      .send('/feel happy')
+      .tap('❤ Favorite', { onCard: 1 })
+      .send('/feel happy')
+      .check((turn) => {
+        pages.push(named(turn));
+      })
+      .send('/more')
+      .check((turn) => {
+        pages.push(named(turn));
+        expect(cardMessages(turn).some((message) => message.card!.facts.startsWith('Comedy'))).toBe(true); // comedies like it are there
+      });
+    expect(pages).toEqual([1, 0]);
+  });
+
   it('GIVEN only a lukewarm ★3 WHEN a movie of the same genre is suggested THEN the reason is the mood, not "because you loved"', async () => {
     const h = harness(happyCatalog().all);
     await h.talk
@@ -490,9 +519,52 @@ describe('Reasons', () => {
       .check((turn) => {
         for (const message of cardMessages(turn)) expect(message.card!.reason).not.toMatch(/Because you loved/);
         const comedyReasons = cardMessages(turn).filter((message) => message.card!.facts.startsWith('Comedy')).map((message) => message.card!.reason);
-        expect(comedyReasons.length).toBeGreaterThan(0);
-        for (const reason of comedyReasons) expect(reason).toBe('A comedy pick to lift your mood');
+        // She has rated a comedy, so comedies are not "new to you" either: they say why they fit the mood.
+        expect(comedyReasons).toEqual(['A comedy pick to lift your mood', 'A pick to lift your mood']);
       });
+  });
+});
+
+describe('What a card claims', () => {
+  const scoresOf = (turn: Turn) => cardMessages(turn).map((message) => message.card!.scores);
+
+  it('GIVEN no models (popularity) WHEN lists are shown, before and after a rating THEN no card shows a "for you" figure or a favorite chance, only the film\'s IMDb figures', async () => {
+    const h = harness(happyCatalog().all, { scorer: new FakeScorer({ popularity: true }) });
+    const check = (turn: Turn) => {
+      expect(scoresOf(turn)).toHaveLength(5);
+      for (const scores of scoresOf(turn)) expect(scores).toMatch(/^IMDb \d\.\d\/10 · \d+K votes$/);
+      for (const message of cardMessages(turn)) expect(message.text).not.toMatch(/for you|favorite chance/);
+    };
+    await h.talk.as(ana).send('/feel happy').check(check).tap('★5', { onCard: 1 }).send('/feel happy').check(check).send('/more').check(check);
+  });
+
+  it('GIVEN a movie the models never saw THEN its card says so, with the film\'s IMDb figures, instead of a default number', async () => {
+    const catalog = happyCatalog();
+    const stranger = catalog.comedy[0]!;
+    const h = harness(catalog.all, { scorer: new FakeScorer({ fixed: new Map([[stranger.id, { predictedStars: null, favoriteProbability: null }]]) }) });
+    await h.talk
+      .as(ana)
+      .send('/feel happy')
+      .check((turn) => {
+        const card = cardMessages(turn).find((message) => message.card!.movieId === stranger.id)!;
+        expect(card.card!.scores).toBe('IMDb 8.0/10 · 950K votes · new to Feelms: no prediction yet');
+        expect(card.text).not.toMatch(/for you/);
+      });
+  });
+
+  it('GIVEN model scores THEN stars are shown to the half star and the favorite chance as a word', async () => {
+    const catalog = happyCatalog();
+    const [a, b, c] = catalog.comedy;
+    const fixed = new Map([
+      [a!.id, { predictedStars: 4.26, favoriteProbability: 0.62 }],
+      [b!.id, { predictedStars: 3.74, favoriteProbability: 0.31 }],
+      [c!.id, { predictedStars: 2.2, favoriteProbability: 0.07 }],
+    ]);
+    const h = harness([a!, b!, c!], { scorer: new FakeScorer({ fixed }) });
+    await h.talk
+      .as(ana)
+      .send('/feel happy')
+      .check((turn) => expect(scoresOf(turn)).toEqual(['★ 4½ for you · high favorite chance', '★ 3½ for you · medium favorite chance', '★ 2 for you · low favorite chance']));
   });
 });
 

@@ -7,10 +7,9 @@ import { genreWeight } from '../../src/catalog/genres.ts';
 import type { ChannelUser } from '../../src/core/conversation/turn.ts';
 import type { Movie } from '../../src/core/domain/movie.ts';
 import { silentLogger } from '../../src/core/ports/logger.ts';
-import type { MovieScore } from '../../src/core/ports/scorer.ts';
 import { bayesianPrior, DEFAULT_RANKING, diversify, Recommender, type RankingConfig } from '../../src/core/recommend/recommend.ts';
 import { topIndices } from '../../src/shared/top-indices.ts';
-import { FakeScorer } from '../fakes/fake-scorer.ts';
+import { FakeScorer, type FixedScore } from '../fakes/fake-scorer.ts';
 import { createInMemoryRepositories } from '../fakes/in-memory-repositories.ts';
 import { aMovie } from '../fakes/movies.ts';
 import { DAY, FixedClock } from '../helpers/transcript.ts';
@@ -98,7 +97,7 @@ describe('Recommender blend', () => {
   const user: ChannelUser = { platform: 'console', platformUserId: 'r', displayName: 'R' };
 
   /** A recommender over `movies` for a user who has rated `seed` (so the page is not cold start). */
-  async function setUp(movies: Movie[], scores: Record<number, Omit<MovieScore, 'movieId'>>, config: Partial<RankingConfig> = {}) {
+  async function setUp(movies: Movie[], scores: Record<number, FixedScore>, config: Partial<RankingConfig> = {}) {
     const seed = aMovie({ title: 'Seed', genres: ['Documentary'], emotions: { thoughtful: 1 } });
     const clock = new FixedClock();
     const repos = createInMemoryRepositories([seed, ...movies], { now: () => clock.now() });
@@ -296,7 +295,7 @@ describe('Recommender shortlist (retrieval by predicted stars, then the blend)',
     failStars = false;
     constructor(
       private readonly stage1: ReadonlyMap<number, number>,
-      fixed: ReadonlyMap<number, Omit<MovieScore, 'movieId'>>,
+      fixed: ReadonlyMap<number, FixedScore>,
     ) {
       super({ fixed });
     }
@@ -343,6 +342,24 @@ describe('Recommender shortlist (retrieval by predicted stars, then the blend)',
     expect(result.picks.map((pick) => pick.movie.title)).toEqual(['M10', 'M9', 'M8', 'M7', 'M6']);
   });
 
+  it('GIVEN a shortlist that holds one genre only THEN the page still keeps at most two of it (the shortlist widens)', async () => {
+    // 8 comedies lead stage 1; 2 dramas and 2 family films trail it. A shortlist of 4 holds comedies only.
+    const comedies = Array.from({ length: 8 }, (_, i) => aMovie({ title: `C${i}`, genres: ['Comedy'], emotions: { happy: 1 } }));
+    const dramas = Array.from({ length: 4 }, (_, i) => aMovie({ title: `D${i}`, genres: [i < 2 ? 'Drama' : 'Family'], emotions: { happy: 1 } }));
+    const seed = aMovie({ title: 'Seed', genres: ['Documentary'], emotions: { thoughtful: 1 } });
+    const stage1 = new Map([...comedies.map((movie, i) => [movie.id, 5 - i * 0.1] as const), ...dramas.map((movie, i) => [movie.id, 3 - i * 0.1] as const)]);
+    const fixed = new Map([...comedies, ...dramas].map((movie) => [movie.id, { predictedStars: 4, favoriteProbability: 0.5 }]));
+    const clock = new FixedClock();
+    const repos = createInMemoryRepositories([seed, ...comedies, ...dramas], { now: () => clock.now() });
+    const recommender = new Recommender({ ...repos, scorer: new TwoStageScorer(stage1, fixed), clock, logger: silentLogger }, { ...DEFAULT_RANKING, shortlistSize: 4 }, genreWeight);
+    const { userId } = await repos.users.findOrCreate(user);
+    await repos.ratings.rate(userId, seed.id, 4);
+    const result = await recommender.recommend(userId, 'happy', new Set());
+    const genres = result.picks.map((pick) => pick.movie.genres[0]);
+    expect(result.picks).toHaveLength(5);
+    for (const genre of ['Comedy', 'Drama', 'Family']) expect(genres.filter((g) => g === genre).length, genre).toBeLessThanOrEqual(2);
+  });
+
   it('GIVEN no more eligible movies than the shortlist THEN the first stage is skipped', async () => {
     const { movies, scorer, recommender, userId } = await setUp(10);
     await recommender.recommend(userId, 'happy', new Set(movies.slice(0, 2).map((movie) => movie.id)));
@@ -361,5 +378,70 @@ describe('topIndices', () => {
       const expected = values.map((_, i) => i).sort((a, b) => (better(a, b) ? -1 : 1)).slice(0, k);
       expect(topIndices(n, k, better)).toEqual(expected);
     }
+  });
+});
+
+describe('Recommender reasons (varied and true)', () => {
+  const user: ChannelUser = { platform: 'console', platformUserId: 'why', displayName: 'Why' };
+  /**
+   * A user who favorited Casino Royale, before any rating (so the quality prior ranks): ten
+   * action-adventures like it, a famous western and a sci-fi film. Up to 5 of one genre per page,
+   * as a mood with few genres can give.
+   */
+  async function setUp(scorer = new FakeScorer()) {
+    const loved = aMovie({ title: 'Casino Royale', genres: ['Action', 'Adventure'], imdbRating: 8.0, imdbVotes: 700_000, emotions: { excited: 1 } });
+    const alike = Array.from({ length: 10 }, (_, i) =>
+      aMovie({ title: `Spy ${i + 1}`, genres: ['Action', 'Adventure'], imdbRating: 7.0, imdbVotes: 90_000 - i * 1_000, emotions: { excited: 1 } }),
+    );
+    const western = aMovie({ title: 'The Good, the Bad and the Ugly', genres: ['Western'], imdbRating: 8.8, imdbVotes: 1_200_000, emotions: { excited: 1 } });
+    const scifi = aMovie({ title: 'Moon', genres: ['Sci-Fi'], imdbRating: 7.9, imdbVotes: 300_000, emotions: { excited: 1 } });
+    const clock = new FixedClock();
+    const repos = createInMemoryRepositories([loved, ...alike, western, scifi], { now: () => clock.now() });
+    const recommender = new Recommender({ ...repos, scorer, clock, logger: silentLogger }, { ...DEFAULT_RANKING, maxPerPrimaryGenre: 5 }, genreWeight);
+    const { userId } = await repos.users.findOrCreate(user);
+    await repos.favorites.add(userId, loved.id);
+    return { recommender, userId };
+  }
+  const reasonsOf = (result: { picks: Array<{ movie: Movie; reason: string }> }) => Object.fromEntries(result.picks.map((pick) => [pick.movie.title, pick.reason]));
+
+  it('GIVEN one favorite and a page of movies like it THEN it is named on one card only, and no two cards give the same reason', async () => {
+    const { recommender, userId } = await setUp();
+    const page = await recommender.recommend(userId, 'excited', new Set());
+    const reasons = page.picks.map((pick) => pick.reason);
+    expect(page.picks.filter((pick) => pick.movie.title.startsWith('Spy'))).toHaveLength(3);
+    expect(reasons.filter((reason) => reason === 'Because you loved Casino Royale')).toHaveLength(1);
+    expect(new Set(reasons).size).toBe(reasons.length);
+  });
+
+  it('GIVEN a liked movie named on one page THEN the next page of the session names it nowhere', async () => {
+    const { recommender, userId } = await setUp();
+    const first = await recommender.recommend(userId, 'excited', new Set());
+    const cited = new Set(first.picks.flatMap((pick) => (pick.citedMovieId === null ? [] : [pick.citedMovieId])));
+    expect(cited.size).toBe(1);
+    const second = await recommender.recommend(userId, 'excited', new Set(first.picks.map((pick) => pick.movie.id)), cited);
+    expect(second.picks.filter((pick) => pick.movie.title.startsWith('Spy'))).toHaveLength(5);
+    expect(second.picks.map((pick) => pick.reason)).not.toContain('Because you loved Casino Royale');
+    expect(second.picks.every((pick) => pick.citedMovieId === null)).toBe(true);
+  });
+
+  it('GIVEN cards not like anything loved THEN true alternatives: a high IMDb standing, "new to you" for a genre never rated, why it fits the mood', async () => {
+    const { recommender, userId } = await setUp();
+    const result = await recommender.recommend(userId, 'excited', new Set());
+    const reasons = reasonsOf(result);
+    expect(reasons['The Good, the Bad and the Ugly']).toBe('IMDb 8.8 from 1.2M votes');
+    expect(reasons['Moon']).toBe("New to you: you haven't rated a sci-fi movie yet"); // 7.9 is not a standing worth saying
+    // The three spy films: one names Casino Royale, the others fit the mood by each of their genres.
+    expect(result.picks.filter((pick) => pick.movie.title.startsWith('Spy')).map((pick) => pick.reason).sort()).toEqual([
+      'An action pick for a rush of adrenaline',
+      'An adventure pick for a rush of adrenaline',
+      'Because you loved Casino Royale',
+    ]);
+  });
+
+  it('GIVEN the models have no opinion (popularity) THEN the card already shows the IMDb figures, so the reason does not repeat them', async () => {
+    const { recommender, userId } = await setUp(new FakeScorer({ popularity: true }));
+    const reasons = reasonsOf(await recommender.recommend(userId, 'excited', new Set()));
+    expect(reasons['The Good, the Bad and the Ugly']).toBe("New to you: you haven't rated a western movie yet");
+    expect(Object.values(reasons).some((reason) => reason.startsWith('IMDb'))).toBe(false);
   });
 });

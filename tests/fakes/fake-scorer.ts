@@ -8,18 +8,27 @@
  * how tests prove the core passes fresh ratings each time (the fold-in is the scorer's job).
  * `favoriteProbability` follows the prediction, plus a bump when a favorite shares the primary genre.
  *
- * `fixed` overrides per movie id; `failWith(error)` makes calls throw; `calls` logs every request.
+ * `fixed` overrides per movie id (null numbers: a movie the model never saw); `popularity` makes it
+ * act like the popularity fallback (no opinion on anything, `personalized: false`); `failWith(error)`
+ * makes calls throw; `calls` logs every request.
  * @example
  * const scorer = new FakeScorer({ fixed: new Map([[7, { predictedStars: 5, favoriteProbability: 0.9 }]]) });
+ * new FakeScorer({ fixed: new Map([[8, { predictedStars: null, favoriteProbability: null }]]) }); // 8 is new to the model
+ * new FakeScorer({ popularity: true });           // no models loaded
  * scorer.failWith(new Error('model crashed'));   // every call throws until succeed()
  * scorer.lastCall?.user.ratings                  // what the core knew about the user
  */
 import type { Movie } from '../../src/core/domain/movie.ts';
 import type { MovieScore, Scorer, ScoreRequest, UserTaste } from '../../src/core/ports/scorer.ts';
 
+/** A fixed score: `personalized` defaults to true (a model's score). */
+export type FixedScore = Omit<MovieScore, 'movieId' | 'personalized'> & { personalized?: boolean };
+
 export interface FakeScorerOptions {
   /** Fixed scores per movie id, used instead of the genre affinity. */
-  fixed?: ReadonlyMap<number, Omit<MovieScore, 'movieId'>>;
+  fixed?: ReadonlyMap<number, FixedScore>;
+  /** Like PopularityScorer: every score null and not personalized. */
+  popularity?: boolean;
 }
 
 const clip = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
@@ -63,15 +72,16 @@ export class FakeScorer implements Scorer {
 
   /** The prediction the default (affinity) mode gives a movie for a taste; tests use it to state expectations. */
   predict(movie: Movie, taste: UserTaste): Omit<MovieScore, 'movieId'> {
+    if (this.options.popularity) return { predictedStars: null, favoriteProbability: null, personalized: false };
     const fixed = this.options.fixed?.get(movie.id);
-    if (fixed) return fixed;
+    if (fixed) return { personalized: true, ...fixed };
     const affinity = genreAffinity(taste);
     const known = movie.genres.filter((genre) => affinity.has(genre));
     const lift = known.length === 0 ? 0 : known.reduce((sum, genre) => sum + affinity.get(genre)!, 0) / known.length;
     const predictedStars = clip(3 + lift, 1, 5);
     const lovedPrimary = taste.favorites.some((favorite) => favorite.genres[0] !== undefined && favorite.genres[0] === movie.genres[0]);
     const favoriteProbability = clip(0.1 + (0.8 * (predictedStars - 1)) / 4 + (lovedPrimary ? 0.1 : 0), 0, 1);
-    return { predictedStars, favoriteProbability };
+    return { predictedStars, favoriteProbability, personalized: true };
   }
 
   score(request: ScoreRequest): Promise<MovieScore[]> {

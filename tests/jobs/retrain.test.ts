@@ -15,15 +15,16 @@ import { trainFeelmsModels, writeModelFiles } from '../../src/ml/train.ts';
 import type { TrainingData } from '../../src/ml/training-data.ts';
 import { syncModel } from '../../src/jobs/model-sync.ts';
 import { retrain, type RetrainDeps } from '../../src/jobs/retrain.ts';
-import { trainInWorker, type TrainedBundle } from '../../src/jobs/train-in-worker.ts';
+import { trainInWorker } from '../../src/jobs/train-in-worker.ts';
+import type { ModelFiles } from '../../src/ml/model-files.ts';
 import { freshSqlite, hasMysql, freshMysql, TEST_MYSQL_URL, type TestDatabase } from '../helpers/databases.ts';
 import { scratchDir } from '../helpers/scratch-dir.ts';
 
 const SMALL = defaultTrainingData({ users: 1000, seed: 5 });
 const noData = (): Promise<TrainingData> => Promise.resolve({ movies: [], ratings: [], interactions: [], favorites: [] });
-const trainHere = async (data: TrainingData): Promise<TrainedBundle> => {
+const trainHere = async (data: TrainingData): Promise<ModelFiles> => {
   const models = await trainFeelmsModels(data, { folds: 0 });
-  return { svdOnnx: models.svdOnnx, forestOnnx: models.forestOnnx, manifest: models.manifest };
+  return { files: models.files, manifest: models.manifest };
 };
 
 describe('retraining', () => {
@@ -57,16 +58,18 @@ describe('retraining', () => {
     ...overrides,
   });
 
-  it('GIVEN the popularity fallback is serving WHEN a model trains that beats it THEN it is written, published and swapped in without a restart', async () => {
+  it('GIVEN the popularity fallback is serving WHEN a model trains THEN it is written, published and swapped in without a restart', async () => {
     const d = deps({});
     const outcome = await retrain(d);
     expect(outcome.status).toBe('swapped');
     if (outcome.status !== 'swapped') return;
-    expect(outcome.candidateRmse).toBeLessThanOrEqual(outcome.servingRmse * 1.02);
+    // The popularity fallback predicts no stars: there is nothing to compare, any model that loads beats it.
+    expect(outcome.servingRmse).toBeNull();
+    expect(Number.isFinite(outcome.candidateRmse)).toBe(true);
     expect(d.scorer.name).toBe(`onnx:${outcome.version}`);
     expect(JSON.parse(readFileSync(join(d.modelsDir, 'manifest.json'), 'utf8')).version).toBe(outcome.version);
     expect(await store.activeVersion()).toBe(outcome.version);
-    expect(await database.prisma.modelArtifact.count({ where: { active: true } })).toBe(3);
+    expect(await database.prisma.modelArtifact.count({ where: { active: true } })).toBe(5); // svd, forest, implicit, ranker, manifest
     // The swapped-in model serves requests.
     const movie = SMALL.movies.find((m) => m.key === SMALL.ratings[0]!.movieKey)!;
     const [score] = await d.scorer.score({ mood: 'happy', user: { userId: 1, ratings: [], favorites: [], viewCount: 0, shownCount: 0 }, candidates: [movie] });
@@ -91,7 +94,10 @@ describe('retraining', () => {
 
   it('GIVEN a candidate that does not load THEN it is rejected and the serving model stays', async () => {
     const d = deps({});
-    const broken = async (data: TrainingData): Promise<TrainedBundle> => ({ ...(await trainHere(data)), forestOnnx: new Uint8Array([1, 2, 3]) });
+    const broken = async (data: TrainingData): Promise<ModelFiles> => {
+      const good = await trainHere(data);
+      return { ...good, files: { ...good.files, [good.manifest.forest.file]: new Uint8Array([1, 2, 3]) } };
+    };
     const outcome = await retrain({ ...d, train: broken });
     expect(outcome.status).toBe('rejected');
     expect(outcome.status === 'rejected' && outcome.reason).toMatch(/does not load/);
@@ -125,7 +131,7 @@ describe('SwappableScorer', () => {
     constructor(readonly name: string, private readonly gate: Promise<void>) {}
     async score(request: ScoreRequest): Promise<MovieScore[]> {
       await this.gate;
-      return request.candidates.map((movie) => ({ movieId: movie.id, predictedStars: 3, favoriteProbability: 0.5 }));
+      return request.candidates.map((movie) => ({ movieId: movie.id, predictedStars: 3, favoriteProbability: 0.5, personalized: true }));
     }
     close() {
       this.closed = true;

@@ -72,6 +72,10 @@ describe('evaluate CLI', () => {
     [['--ratings', 'x', '--format', 'ml100k', '--model', 'svdpp'], '--model must be one of svd, best'],
     [['--ratings', 'x', '--format', 'ml100k', '--bogus'], 'unknown argument "--bogus"'],
     [['--ratings'], '--ratings needs a value'],
+    [['--ratings', 'x', '--format', 'ml100k', '--protocol', 'ms'], '--protocol goes with --ranking'],
+    [['--ranking', '--protocol', 'loo'], '--protocol must be one of ms, time, got "loo"'],
+    [['--ranking', '--ratings', 'x'], '--ranking takes --ratings and --format together, or neither'],
+    [['--ranking=yes'], '--ranking takes no value'],
   ])('rejects %j with exit code 2', async (argv, message) => {
     expect(() => parseEvaluateArgs(argv)).toThrow(UsageError);
     const { code, stderr } = await cli(argv);
@@ -80,7 +84,7 @@ describe('evaluate CLI', () => {
     expect(stderr.join('\n')).toContain('Usage:');
   });
 
-  it('prints ranking metrics for every model with --ranking', async () => {
+  it('prints the protocol report (popularity, svd, implicit, served) with --ranking', async () => {
     const csv = join(dir, 'ratings.csv');
     const rng = createRng(4);
     const lines = ['userId,movieId,rating,timestamp'];
@@ -88,17 +92,42 @@ describe('evaluate CLI', () => {
       for (let i = 1; i <= 40; i++) if (rng.next() < 0.4) lines.push(`${u},${i},${1 + rng.int(5)},${1_000_000 + rng.int(100_000)}`);
     }
     await writeFile(csv, `${lines.join('\r\n')}\r\n`);
-    const { code, stdout } = await cli(['--ranking', '--ratings', csv, '--format', 'mlcsv', '--json']);
-    expect(code).toBe(0);
-    const report = JSON.parse(stdout.at(-1)!) as Record<string, Record<string, number>>;
-    for (const model of ['popularity', 'recentPopularity', 'svd', 'blend']) {
-      for (const metric of ['precision10', 'recall10', 'ndcg10']) {
-        expect(report[model]![metric]).toBeGreaterThanOrEqual(0);
-        expect(report[model]![metric]).toBeLessThanOrEqual(1);
+    const reportOf = async (argv: string[]) => {
+      const { code, stdout } = await cli(['--ranking', '--ratings', csv, '--format', 'mlcsv', '--json', ...argv]);
+      expect(code).toBe(0);
+      return JSON.parse(stdout.at(-1)!) as Record<string, unknown>;
+    };
+    const models = ['popularity', 'svd', 'implicit', 'served'];
+    for (const [argv, protocol] of [[[], 'time'], [['--protocol', 'ms'], 'ms']] as const) {
+      const report = await reportOf([...argv]);
+      expect(Object.keys(report)).toEqual(['model', 'protocol', 'users', 'trainRecords', 'testRecords', ...models, 'trainSeconds', 'seconds']);
+      expect(report.model).toBe('ranking');
+      expect(report.protocol).toBe(protocol);
+      expect(report.users).toBeGreaterThan(0);
+      expect((report.trainRecords as number) + (report.testRecords as number)).toBe(lines.length - 1);
+      for (const model of models) {
+        const metrics = report[model] as Record<string, number | null>;
+        expect(Object.keys(metrics)).toEqual(['ndcg10', 'precision10', 'recall10', 'map10']);
+        for (const metric of ['ndcg10', 'precision10', 'recall10']) {
+          expect(metrics[metric]).toBeGreaterThanOrEqual(0);
+          expect(metrics[metric]).toBeLessThanOrEqual(1);
+        }
+        // MAP@10 belongs to Microsoft's protocol only.
+        if (protocol === 'ms') expect(metrics.map10).toBeGreaterThanOrEqual(0);
+        else expect(metrics.map10).toBeNull();
+      }
+      if (protocol === 'ms') {
+        // Seeded: the same report again (timings aside).
+        const again = await reportOf([...argv]);
+        for (const model of models) expect(again[model]).toEqual(report[model]);
       }
     }
     const table = await cli(['--ranking', '--ratings', csv, '--format', 'mlcsv']);
-    expect(table.stdout.join('\n')).toMatch(/blend \(svd\+forest\)\s+\d\.\d{4}/);
+    expect(table.code).toBe(0);
+    const text = table.stdout.join('\n');
+    for (const model of models) expect(text).toMatch(new RegExp(`^${model}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+\\d\\.\\d{4}\\s+–$`, 'm'));
+    expect(text).toContain('relevant = rated ≥ 4');
+    expect(text).not.toContain('blend');
   });
 
   it('fails with exit code 1 and the file and line of bad data', async () => {

@@ -17,6 +17,12 @@ describe('parseManifest', async () => {
 
   it('accepts what training writes', () => {
     expect(parseManifest(valid)).toEqual(manifest);
+    expect(manifest.svd.foldIn).toEqual({ factorRegularization: 0.1, biasRegularization: 0.1, priorCount: 10, biasPriorCount: 40 });
+  });
+
+  it('reads a manifest written before biasPriorCount existed as those models were served: the bias scaled by priorCount', () => {
+    const old = edited((m) => (m.svd.foldIn = { factorRegularization: 0.1, biasRegularization: 0.2, priorCount: 10 }));
+    expect(parseManifest(old).svd.foldIn).toEqual({ factorRegularization: 0.1, biasRegularization: 0.2, priorCount: 10, biasPriorCount: 10 });
   });
 
   it.each([

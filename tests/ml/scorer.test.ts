@@ -65,24 +65,32 @@ describe('OnnxScorer', () => {
     expect(user.ratings.length).toBeGreaterThan(3);
     const candidates = data.movies.slice(0, 200);
     const scores = await scorer.score({ mood: 'romantic', user, candidates });
+    const stars = await scorer.predictStars({ mood: 'romantic', user, candidates });
     expect(scores.map((s) => s.movieId)).toEqual(candidates.map((m) => m.id));
 
-    // SVD: fold in against the served (float32) item side, predict in double precision.
+    // SVD: fold in against the served (float32) item side, predict in double precision. Movies the
+    // SVD never saw are scored null; the stars-only stage gives them the unknown-item estimate.
     const side = { ...readSvdGraphParameters(models.svdOnnx) };
     const itemIndex = new Map(models.manifest.svd.itemKeys.map((key, i) => [key, i]));
     const vector = foldInUser(side, user.ratings.flatMap((r) => (itemIndex.has(r.movie.key) ? [{ item: itemIndex.get(r.movie.key)!, stars: r.stars }] : [])), models.manifest.svd.foldIn);
     expect(vector).not.toBeNull();
     candidates.forEach((candidate, j) => {
       const expected = predictFromVector(side, vector!.factors, vector!.bias, itemIndex.get(candidate.key) ?? -1);
-      expect(Math.abs(scores[j]!.predictedStars - expected)).toBeLessThan(1e-4);
+      expect(Math.abs(stars[j]! - expected)).toBeLessThan(1e-4);
+      const known = itemIndex.has(candidate.key) && side.knownItems[itemIndex.get(candidate.key)!] === 1;
+      if (known) expect(Math.abs(scores[j]!.predictedStars! - expected)).toBeLessThan(1e-4);
+      else expect(scores[j]).toEqual({ movieId: candidate.id, predictedStars: null, favoriteProbability: null, personalized: true });
     });
+    expect(scores.filter((score) => score.predictedStars !== null).length).toBeGreaterThan(100);
 
     // Forest: the same feature module on the same inputs, through the in-memory forest.
     const spec = models.manifest.features;
     const features = new Float32Array(candidates.length * spec.names.length);
-    writeFeatureRows(spec, 'romantic', UserProfile.fromTaste(user, spec), candidates.map((m) => movieColumns(m, spec)), scores.map((s) => s.predictedStars), features);
+    writeFeatureRows(spec, 'romantic', UserProfile.fromTaste(user, spec), candidates.map((m) => movieColumns(m, spec)), stars, features);
     const expected = models.forest.predictProba({ rows: candidates.length, features: spec.names.length, values: features });
-    scores.forEach((score, j) => expect(Math.abs(score.favoriteProbability - expected[j]!)).toBeLessThan(1e-5));
+    scores.forEach((score, j) => {
+      if (score.favoriteProbability !== null) expect(Math.abs(score.favoriteProbability - expected[j]!)).toBeLessThan(1e-5);
+    });
   });
 
   it('notices when a movie with a known key changes, and re-encodes it', async () => {
@@ -91,10 +99,10 @@ describe('OnnxScorer', () => {
     const expectedProbability = async (candidate: Movie) => {
       const [score] = await scorer.score({ mood: 'excited', user, candidates: [candidate] });
       const features = new Float32Array(spec.names.length);
-      writeFeatureRows(spec, 'excited', UserProfile.fromTaste(user, spec), [movieColumns(candidate, spec)], [score!.predictedStars], features);
-      return { actual: score!.favoriteProbability, expected: models.forest.predictProba({ rows: 1, features: spec.names.length, values: features })[0]! };
+      writeFeatureRows(spec, 'excited', UserProfile.fromTaste(user, spec), [movieColumns(candidate, spec)], [score!.predictedStars!], features);
+      return { actual: score!.favoriteProbability!, expected: models.forest.predictProba({ rows: 1, features: spec.names.length, values: features })[0]! };
     };
-    const original = data.movies[3]!;
+    const original = data.movies.find((m) => models.manifest.svd.itemKeys.includes(m.key))!;
     const copies = [
       { ...original }, // fresh but equal
       { ...original, imdbRating: 1.5, imdbVotes: 5 }, // changed: must not reuse the cached columns
@@ -117,7 +125,11 @@ describe('OnnxScorer', () => {
       const stars = await starsOf(list);
       const expected = await fromScore([...list]);
       expect(stars).toHaveLength(list.length);
-      stars.forEach((value, j) => expect(Math.abs(value - expected[j]!)).toBeLessThan(1e-6));
+      // score has no number for a movie the SVD never saw; predictStars has its fallback estimate.
+      stars.forEach((value, j) => {
+        if (expected[j] !== null) expect(Math.abs(value - expected[j]!)).toBeLessThan(1e-6);
+      });
+      expect(expected.filter((value) => value !== null).length).toBeGreaterThan(list.length / 2);
     }
     // A list that is not frozen is never cached: changing it in place changes the answer.
     const mutable = data.movies.slice(0, 50);
@@ -126,23 +138,26 @@ describe('OnnxScorer', () => {
     expect(await starsOf(mutable)).toEqual([...before].reverse());
   });
 
-  it('scores users without ratings and movies the models never saw, without crashing', async () => {
+  it('scores users without ratings; says "no opinion" (null) for movies the models never saw instead of a default number', async () => {
     const newcomer: UserTaste = { userId: 999, ratings: [], favorites: [], viewCount: 0, shownCount: 0 };
     const stranger = movie(10_001, { key: 'imdb:tt999', genres: ['Western'] });
+    const other = movie(10_002, { key: 'imdb:tt998', genres: ['Drama'], imdbRating: 8.8, imdbVotes: 2_000_000 });
     const known = data.movies.find((m) => models.manifest.svd.itemKeys.includes(m.key))!;
     const [forStranger, forKnown] = await scorer.score({ mood: 'happy', user: newcomer, candidates: [stranger, known] });
     const side = readSvdGraphParameters(models.svdOnnx);
-    // Unknown user and item: μ. Unknown user, known item: μ + b_i.
-    expect(forStranger!.predictedStars).toBeCloseTo(side.globalMean, 5);
+    // An item the SVD never saw: no opinion, for a newcomer and for a known user alike (it used to be
+    // the same unknown-item number, μ or μ + b_u, for every such movie).
+    const noOpinion = (id: number) => ({ movieId: id, predictedStars: null, favoriteProbability: null, personalized: true });
+    expect(forStranger).toEqual(noOpinion(stranger.id));
+    expect(await scorer.score({ mood: 'happy', user: tasteOf(activeUser()), candidates: [stranger, other] })).toEqual([noOpinion(stranger.id), noOpinion(other.id)]);
+    // Unknown user, known item: μ + b_i, and a probability.
     expect(forKnown!.predictedStars).toBeCloseTo(predictFromVector(side, null, 0, models.manifest.svd.itemKeys.indexOf(known.key)), 5);
-    for (const score of [forStranger!, forKnown!]) {
-      expect(score.favoriteProbability).toBeGreaterThanOrEqual(0);
-      expect(score.favoriteProbability).toBeLessThanOrEqual(1);
-    }
-    // A known user and an unknown movie: μ + b_u, within the scale.
-    const [forUser] = await scorer.score({ mood: 'happy', user: tasteOf(activeUser()), candidates: [stranger] });
-    expect(forUser!.predictedStars).toBeGreaterThanOrEqual(1);
-    expect(forUser!.predictedStars).toBeLessThanOrEqual(5);
+    expect(forKnown!.favoriteProbability).toBeGreaterThanOrEqual(0);
+    expect(forKnown!.favoriteProbability).toBeLessThanOrEqual(1);
+    expect(forKnown!.personalized).toBe(true);
+    // The stars-only stage still has a number for it (μ + b_u), to shortlist by.
+    const [estimate] = await scorer.predictStars({ mood: 'happy', user: newcomer, candidates: [stranger] });
+    expect(estimate).toBeCloseTo(side.globalMean, 5);
   });
 
   it('moves predictions toward the user’s own ratings', async () => {
@@ -151,7 +166,7 @@ describe('OnnxScorer', () => {
     const hater: UserTaste = { ...lover, ratings: rated.map((m) => ({ movie: m, stars: 1 })) };
     const loved = await scorer.score({ mood: 'happy', user: lover, candidates: rated });
     const hated = await scorer.score({ mood: 'happy', user: hater, candidates: rated });
-    const mean = (scores: typeof loved) => scores.reduce((sum, s) => sum + s.predictedStars, 0) / scores.length;
+    const mean = (scores: typeof loved) => scores.reduce((sum, s) => sum + s.predictedStars!, 0) / scores.length;
     expect(mean(loved) - mean(hated)).toBeGreaterThan(1);
   });
 
@@ -246,26 +261,13 @@ describe('OnnxScorer', () => {
 });
 
 describe('PopularityScorer', () => {
-  it('ranks by Bayesian-averaged IMDb rating and keeps stars and probability in range', async () => {
-    const candidates = [
-      movie(1, { imdbRating: 9.5, imdbVotes: 50 }), // great but barely voted: pulled to the mean
-      movie(2, { imdbRating: 8.5, imdbVotes: 2_000_000 }),
-      movie(3, { imdbRating: 6, imdbVotes: 500_000 }),
-      movie(4, { imdbRating: null, imdbVotes: null }),
-    ];
+  it('has no opinion about anyone: null stars and favorite chance, not personalized (cards show the film\'s own figures)', async () => {
+    const candidates = [movie(1, { imdbRating: 9.5, imdbVotes: 50 }), movie(2, { imdbRating: 8.5, imdbVotes: 2_000_000 }), movie(4, { imdbRating: null, imdbVotes: null })];
     const scorer = new PopularityScorer();
-    const scores = await scorer.score({ mood: 'happy', user: { userId: 1, ratings: [], favorites: [], viewCount: 0, shownCount: 0 }, candidates });
-    const byId = new Map(scores.map((s) => [s.movieId, s]));
-    expect(byId.get(2)!.predictedStars).toBeGreaterThan(byId.get(1)!.predictedStars);
-    expect(byId.get(1)!.predictedStars).toBeGreaterThan(byId.get(3)!.predictedStars);
-    // The prior mean C is the candidates' mean rating; an unrated movie gets exactly C.
-    const priorMean = (9.5 + 8.5 + 6) / 3;
-    expect(byId.get(4)!.favoriteProbability).toBeCloseTo((priorMean - 1) / 9, 12);
-    for (const score of scores) {
-      expect(score.predictedStars).toBeGreaterThanOrEqual(1);
-      expect(score.predictedStars).toBeLessThanOrEqual(5);
-      expect(score.predictedStars).toBeCloseTo(1 + 4 * score.favoriteProbability, 12);
-    }
-    expect(() => new PopularityScorer({ priorVotes: 0 })).toThrow('priorVotes');
+    const user: UserTaste = { userId: 1, ratings: [{ movie: candidates[0]!, stars: 5 }], favorites: [], viewCount: 1, shownCount: 0 };
+    expect(await scorer.score({ mood: 'happy', user, candidates })).toEqual(
+      candidates.map((m) => ({ movieId: m.id, predictedStars: null, favoriteProbability: null, personalized: false })),
+    );
+    expect(scorer.name).toBe('popularity');
   });
 });

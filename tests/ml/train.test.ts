@@ -71,7 +71,7 @@ describe('trainFeelmsModels on a hand-built history', () => {
   it('records the id maps, the feature spec and hashes in a valid manifest', () => {
     const { manifest } = models;
     expect(() => parseManifest(JSON.parse(JSON.stringify(manifest)))).not.toThrow();
-    expect(manifest.svd.itemKeys).toEqual(['vega:1']); // only rated movies get SVD rows
+    expect(manifest.svd.itemKeys).toEqual(['vega:1', 'vega:2']); // rated or favorited movies: the SVD and the implicit model share this index
     expect(manifest.svd.userKeys).toEqual(['a', 'b']);
     expect(manifest.features.names.slice(0, FEATURE_NAMES.length)).toEqual([...FEATURE_NAMES]);
     expect(manifest.svd.sha256).toBe(sha256Hex(models.svdOnnx));
@@ -126,7 +126,7 @@ describe('trainFeelmsModels on a synthetic community', () => {
       expect(done).toBeLessThanOrEqual(total);
       stages.add(stage);
     });
-    expect([...stages]).toEqual(['svd-cv', 'svd', 'features', 'forest-cv', 'forest', 'export']);
+    expect([...stages]).toEqual(['svd-cv', 'svd', 'features', 'forest-cv', 'forest', 'pipeline', 'export']);
   });
 });
 

@@ -84,13 +84,26 @@ export function cardChoices(movieId: number, status: { rated: number | null; fav
   ];
 }
 
+/**
+ * The scores line of a card: the model's prediction for this user; for a movie the model has never
+ * seen, the film's IMDb figures and "new to Feelms"; without models (popularity), only the film's
+ * IMDb figures, never a "for you" number. Null when unscored (favorites list, scorer failure).
+ */
+function scoresLine(movie: Movie, score: MovieScore | null): string | null {
+  if (score === null) return null;
+  const facts = copy.imdbFacts(movie.imdbRating, movie.imdbVotes);
+  if (!score.personalized) return facts;
+  if (score.predictedStars === null) return copy.newToFeelms(facts);
+  return copy.scores(score.predictedStars, score.favoriteProbability);
+}
+
 export function movieCard(index: number, movie: Movie, score: MovieScore | null, reason: string | null): MovieCard {
   return {
     index,
     movieId: movie.id,
     heading: copy.heading(movie.title, movie.year),
     facts: copy.facts(movie.genres, movie.runtimeMinutes),
-    scores: score ? copy.scores(score.predictedStars, score.favoriteProbability) : null,
+    scores: scoresLine(movie, score),
     reason,
     overview: movie.overview,
     posterUrl: movie.posterUrl,
@@ -375,9 +388,10 @@ export class FeelmsConversation implements Conversation {
     if (fresh || state.mood !== mood) {
       state.mood = mood;
       state.sessionShown = [];
+      state.cited = [];
       state.page = 0;
     }
-    const { picks, coldStart } = await this.recommender.recommend(account.userId, mood, new Set(state.sessionShown));
+    const { picks, coldStart } = await this.recommender.recommend(account.userId, mood, new Set(state.sessionShown), new Set(state.cited));
     if (picks.length === 0) {
       await this.saveState(account, state);
       return { messages: [{ text: copy.noMoreMovies(mood), choices: moodChoices() }] };
@@ -386,6 +400,7 @@ export class FeelmsConversation implements Conversation {
     const page = state.page;
     state.list = ids;
     state.sessionShown = [...state.sessionShown, ...ids].slice(-SESSION_SHOWN_CAP);
+    state.cited = picks.flatMap((pick) => (pick.citedMovieId === null ? [] : [pick.citedMovieId]));
     state.page = page + 1;
     // Independent writes: one round trip of latency instead of two.
     await Promise.all([this.deps.interactions.recordShown(account.userId, ids, mood, this.deps.clock.now()), this.saveState(account, state)]);

@@ -1,7 +1,8 @@
 /**
  * What the core remembers between turns, per platform account (STYLE.md C3): the last numbered
- * list (so `/rate 2 5` knows movie 2), the current mood session (so `/more` pages on), and a pending
- * /forgetme confirmation. Stored through ConversationStateStore; anything unreadable starts over.
+ * list (so `/rate 2 5` knows movie 2), the current mood session (so `/more` pages on, and its
+ * reasons vary from page to page), and a pending /forgetme confirmation. Stored through
+ * ConversationStateStore; anything unreadable starts over.
  */
 import { z } from 'zod';
 import { EMOTIONS } from '../domain/emotions.ts';
@@ -14,13 +15,15 @@ const stateSchema = z.object({
   /** Movie ids already shown in this mood session (excluded from /more). */
   sessionShown: z.array(z.number().int()).max(500),
   page: z.number().int().min(0),
+  /** Liked movies the last page of this mood session named as reasons, so the next page names others. */
+  cited: z.array(z.number().int()).max(50).default([]),
   forget: z.object({ nonce: z.string(), expiresAt: z.number() }).nullable(),
 });
 
 export type ConversationState = z.infer<typeof stateSchema>;
 
 export function initialState(): ConversationState {
-  return { v: 1, list: [], mood: null, sessionShown: [], page: 0, forget: null };
+  return { v: 1, list: [], mood: null, sessionShown: [], page: 0, cited: [], forget: null };
 }
 
 export function readState(raw: unknown): ConversationState {

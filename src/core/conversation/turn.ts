@@ -46,9 +46,13 @@ export interface MovieCard {
   heading: string;
   /** "Animation, Comedy · 81 min" */
   facts: string;
-  /** "★ 4.3 predicted · 42% favorite chance", or null when unscored (favorites list). */
+  /**
+   * "★ 4½ for you · high favorite chance"; without a prediction the film's own figures ("IMDb 8.1/10 ·
+   * 1.2M votes", plus "new to Feelms: no prediction yet" when the models do not know it); null when
+   * unscored (favorites list).
+   */
   scores: string | null;
-  /** "Because you loved Finding Nemo" / "A comedy to lift your mood" */
+  /** "Because you loved Finding Nemo" / "IMDb 8.3 from 900K votes" / "A comedy pick to lift your mood" */
   reason: string | null;
   overview: string | null;
   posterUrl: string | null;

@@ -24,13 +24,39 @@ export interface ScoreRequest {
   candidates: readonly Movie[];
 }
 
-/** One score per candidate, in the order of `ScoreRequest.candidates`. */
+/**
+ * One score per candidate, in the order of `ScoreRequest.candidates`. `null` means "the model has
+ * no opinion": a card then shows no "for you" figure, and the ranking falls back to the movie's
+ * quality prior, exactly as when the scorer fails.
+ * @example
+ * { movieId: 7, predictedStars: 4.2, favoriteProbability: 0.35, personalized: true }  // OnnxScorer
+ * { movieId: 8, predictedStars: null, favoriteProbability: null, personalized: true } // a movie the SVD never saw
+ * { movieId: 7, predictedStars: null, favoriteProbability: null, personalized: false } // PopularityScorer
+ */
 export interface MovieScore {
   movieId: number;
-  /** SVD predicted rating on the 1–5 scale. */
-  predictedStars: number;
-  /** Random forest's probability that this user favorites the movie, 0–1. */
-  favoriteProbability: number;
+  /** SVD predicted rating on the 1–5 scale; null when there is no model, or the SVD never saw the movie. */
+  predictedStars: number | null;
+  /** Random forest's probability that this user favorites the movie, 0–1; null when predictedStars is. */
+  favoriteProbability: number | null;
+  /**
+   * Whether a model of this user stands behind the score (false for the popularity fallback, which
+   * knows no one). Tells "no model at all" from "the model does not know this movie" when both
+   * numbers are null.
+   */
+  personalized: boolean;
+}
+
+export interface RankRequest extends ScoreRequest {
+  /** Per candidate, ≥ 0: the mood fit and "seen lately" factor; 0 means not a candidate. */
+  multipliers: ArrayLike<number>;
+  /** How many ranked candidates to return, at most. */
+  limit: number;
+}
+
+/** The ranking of a RankRequest: indices into `candidates`, best first. */
+export interface RankedCandidates {
+  positions: ArrayLike<number>;
 }
 
 /**
@@ -46,6 +72,14 @@ export interface Scorer {
   /**
    * Optional cheap first stage: predicted stars only, for every candidate. When present, the core
    * shortlists large moods with it and calls `score` on the shortlist (retrieval, then ranking).
+   * Unlike `score`, it has a number for every candidate: for a movie the SVD never saw, its
+   * fallback estimate (μ + b_u), good enough to shortlist by and never shown.
    */
   predictStars?(request: ScoreRequest): Promise<ArrayLike<number>>;
+  /**
+   * Optional: the served ranking pipeline (implicit retrieval, then the ranker), for a user with a
+   * history. Candidates the pipeline does not know are left out of the result; the core orders
+   * them after the ranked ones by its quality prior.
+   */
+  rank?(request: RankRequest): Promise<RankedCandidates>;
 }

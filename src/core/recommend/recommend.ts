@@ -13,13 +13,19 @@
  *      normalised to 0–1 and multiplied by the mood weight (only the page is then scored by the
  *      models, for the stars and chances shown on the cards);
  *    - movies shown in the last `recentDays` days are pushed down (score × recentPenalty).
- *    Large moods (over `shortlistSize` candidates) are first shortlisted by the SVD's predicted stars
- *    alone (× mood weight), when the scorer offers that stage; the blend then ranks the shortlist.
+ *    With ratings, when the models include the ranking pipeline (scorer.rank), the pipeline orders
+ *    the candidates instead: implicit retrieval, then the ranking forest, times
+ *    (0.5 + 0.5 × mood weight) × the recency factor (src/ml/serve/pipeline-ranker.ts); movies the
+ *    models do not know follow by the prior, and only the page is scored for its cards.
+ *    Without it, large moods (over `shortlistSize` candidates) are first shortlisted by the SVD's
+ *    predicted stars alone (× mood weight); the blend then ranks the shortlist.
  * 4. Diversity: at most `maxPerPrimaryGenre` of the same primary genre on a page. The page is cut
  *    from the best 60; when they hold too few genres, from a wider ranking (×4, up to every
  *    candidate); only when the candidates themselves hold too few genres does a genre go over.
- * 5. Reason: "because you loved X" when a movie the user rated ≥ 4 or favorited shares enough
- *    genres (Jaccard ≥ 0.5, same primary genre); otherwise why it fits the mood.
+ * 5. Reasons, varied and true (see `reasons`): "because you loved X" when a movie the user rated ≥ 4
+ *    or favorited shares enough genres (Jaccard ≥ 0.5, same primary genre), each liked movie at most
+ *    once a page and not on two pages running; otherwise its IMDb standing, "new to you", or why it
+ *    fits the mood, whichever the page has used least.
  */
 import { copy } from '../copy.ts';
 import type { Emotion } from '../domain/emotions.ts';
@@ -35,7 +41,7 @@ import type {
   UserHistory,
   UserHistoryRepository,
 } from '../ports/repositories.ts';
-import type { MovieScore, Scorer, UserTaste } from '../ports/scorer.ts';
+import type { MovieScore, RankedCandidates, Scorer, UserTaste } from '../ports/scorer.ts';
 import { topIndices } from '../../shared/top-indices.ts';
 
 export interface RankingConfig {
@@ -80,6 +86,8 @@ export interface RecommendedMovie {
   /** Null when the scorer failed and the page was ranked by the prior alone. */
   score: MovieScore | null;
   reason: string;
+  /** The liked movie the reason names ("Because you loved X"), or null. */
+  citedMovieId: number | null;
 }
 
 export interface RecommendResult {
@@ -89,6 +97,9 @@ export interface RecommendResult {
 }
 
 const DAY_MS = 86_400_000;
+
+/** An IMDb rating this high (from at least `priorVotes` votes) is worth saying on a card. */
+const HIGH_STANDING_RATING = 8;
 
 function jaccard(a: readonly string[], b: readonly string[]): number {
   if (a.length === 0 || b.length === 0) return 0;
@@ -157,6 +168,18 @@ export function diversifyPage<T extends { movie: Movie }>(ranked: readonly T[], 
   return { page, overCap: page.length > filled };
 }
 
+/** Whether a page holds more than `maxPerGenre` of one primary genre. */
+function overCapPage(page: ReadonlyArray<{ movie: Movie }>, maxPerGenre: number): boolean {
+  const perGenre = new Map<string, number>();
+  for (const { movie } of page) {
+    const genre = movie.genres[0] ?? '';
+    const used = (perGenre.get(genre) ?? 0) + 1;
+    if (used > maxPerGenre) return true;
+    perGenre.set(genre, used);
+  }
+  return false;
+}
+
 /** The page of diversifyPage alone. */
 export function diversify<T extends { movie: Movie }>(ranked: readonly T[], size: number, maxPerGenre: number): T[] {
   return diversifyPage(ranked, size, maxPerGenre).page;
@@ -198,7 +221,8 @@ export class Recommender {
     private readonly genreWeight: (genre: string, mood: Emotion) => number,
   ) {}
 
-  async recommend(userId: number, mood: Emotion, alreadyShown: ReadonlySet<number>): Promise<RecommendResult> {
+  /** `citedBefore`: liked movies the previous page of this session already gave as reasons (not repeated on this one). */
+  async recommend(userId: number, mood: Emotion, alreadyShown: ReadonlySet<number>, citedBefore: ReadonlySet<number> = new Set()): Promise<RecommendResult> {
     const { deps, config } = this;
     const now = deps.clock.now();
     const [moodMovies, history] = await Promise.all([
@@ -257,49 +281,87 @@ export class Recommender {
     };
 
     let page: Array<{ movie: Movie; score: MovieScore | null }>;
+    const pipelineOrder = coldStart ? null : await this.pipelineOrder(mood, taste, moodMovies, factor, weights, prior);
     if (coldStart) {
       // The prior ranks; the models are asked only about the page, for the stars and chances shown.
       const priorValue = (i: number) => prior[i]! * weights[i]! * factor[i]!;
       const movies = diversePage((k) => bestEligible(k, priorValue).map((i) => ({ movie: moodMovies[i]! }))).map(({ movie }) => movie);
       const scores = await this.score(mood, taste, movies);
       page = movies.map((movie, j) => ({ movie, score: scores?.[j] ?? null }));
+    } else if (pipelineOrder !== null) {
+      // The served pipeline orders the candidates; the page is cut from that order, and only the
+      // page is scored, for the stars and chances on its cards.
+      const order = pipelineOrder;
+      const movies = diversePage((k) => order.slice(0, k).map((i) => ({ movie: moodMovies[i]! }))).map(({ movie }) => movie);
+      const scores = await this.score(mood, taste, movies);
+      page = movies.map((movie, j) => ({ movie, score: scores?.[j] ?? null }));
     } else {
-      // Large moods: the SVD stage alone shortlists (retrieval), the blend ranks the shortlist. The
+      // Without the pipeline (older models): the SVD stage alone shortlists, the blend ranks the shortlist. The
       // scorer is given the mood's whole list, the same array every turn, so it can keep its item indices.
-      let poolIndices: number[] | null = null;
       const predictStars = deps.scorer.predictStars?.bind(deps.scorer);
-      if (predictStars && eligible > config.shortlistSize) {
-        const stars = await predictStars({ mood, user: taste, candidates: moodMovies }).catch(() => null);
-        if (stars) poolIndices = bestEligible(config.shortlistSize, (i) => ((stars[i]! - 1) / 4) * (0.5 + 0.5 * weights[i]!) * factor[i]!);
+      const stars = predictStars && eligible > config.shortlistSize ? await predictStars({ mood, user: taste, candidates: moodMovies }).catch(() => null) : null;
+      const everyEligible: number[] = [];
+      for (let i = 0; i < n; i++) if (isEligible(i)) everyEligible.push(i);
+      // When the shortlist holds too few genres for a diverse page, it widens (×4) before a genre
+      // may go over its cap, as the cold path's ranking does.
+      for (let size = config.shortlistSize; ; size *= 4) {
+        const poolIndices = stars && size < eligible ? bestEligible(size, (i) => ((stars[i]! - 1) / 4) * (0.5 + 0.5 * weights[i]!) * factor[i]!) : everyEligible;
+        const pool = poolIndices.map((i) => moodMovies[i]!);
+        const all = await this.score(mood, taste, pool);
+        const blendTotal = config.ratingWeight + config.favoriteWeight;
+        const poolValues = new Float64Array(pool.length);
+        for (let j = 0; j < pool.length; j++) {
+          const i = poolIndices[j]!;
+          const score = all?.[j];
+          // No opinion from the models (popularity fallback, or a movie the SVD never saw): the quality prior ranks it, as when scoring failed.
+          const fit =
+            score && score.predictedStars !== null && score.favoriteProbability !== null
+              ? (((config.ratingWeight * (score.predictedStars - 1)) / 4 + config.favoriteWeight * score.favoriteProbability) / blendTotal) * (0.5 + 0.5 * weights[i]!)
+              : prior[i]! * weights[i]!;
+          poolValues[j] = fit * factor[i]!;
+        }
+        const rankPool = better(poolValues, pool);
+        page = diversePage((k) => topIndices(pool.length, k, rankPool).map((j) => ({ movie: pool[j]!, score: all?.[j] ?? null })));
+        if (poolIndices === everyEligible || !overCapPage(page, config.maxPerPrimaryGenre)) break;
       }
-      if (poolIndices === null) {
-        poolIndices = [];
-        for (let i = 0; i < n; i++) if (isEligible(i)) poolIndices.push(i);
-      }
-      const pool = poolIndices.map((i) => moodMovies[i]!);
-      const all = await this.score(mood, taste, pool);
-      const blendTotal = config.ratingWeight + config.favoriteWeight;
-      const poolValues = new Float64Array(pool.length);
-      for (let j = 0; j < pool.length; j++) {
-        const i = poolIndices[j]!;
-        const score = all?.[j];
-        const fit = score
-          ? (((config.ratingWeight * (score.predictedStars - 1)) / 4 + config.favoriteWeight * score.favoriteProbability) / blendTotal) * (0.5 + 0.5 * weights[i]!)
-          : prior[i]! * weights[i]!;
-        poolValues[j] = fit * factor[i]!;
-      }
-      const rankPool = better(poolValues, pool);
-      page = diversePage((k) => topIndices(pool.length, k, rankPool).map((j) => ({ movie: pool[j]!, score: all?.[j] ?? null })));
     }
 
-    const liked = [
-      ...taste.favorites,
-      ...taste.ratings.filter((r) => r.stars >= 4).sort((a, b) => b.stars - a.stars).map((r) => r.movie),
-    ];
+    const reasons = this.reasons(page, mood, taste, citedBefore);
     return {
       coldStart,
-      picks: page.map(({ movie, score }) => ({ movie, score, reason: this.reason(movie, mood, liked) })),
+      picks: page.map(({ movie, score }, j) => ({ movie, score, ...reasons[j]! })),
     };
+  }
+
+  /**
+   * The eligible movies (factor > 0) in the served pipeline's order, by index into the mood's list:
+   * the ones the models know as the pipeline ranks them, then the rest by the quality prior. Null
+   * when the scorer has no pipeline or it fails (the blend then ranks, as with older models).
+   */
+  private async pipelineOrder(mood: Emotion, taste: UserTaste, movies: readonly Movie[], factor: Float32Array, weights: Float64Array, prior: Float64Array): Promise<number[] | null> {
+    const rank = this.deps.scorer.rank?.bind(this.deps.scorer);
+    if (!rank) return null;
+    const n = movies.length;
+    const multipliers = new Float64Array(n);
+    let eligible = 0;
+    for (let i = 0; i < n; i++) {
+      multipliers[i] = factor[i]! * (0.5 + 0.5 * weights[i]!);
+      if (factor[i]! > 0) eligible++;
+    }
+    let ranked: RankedCandidates;
+    try {
+      ranked = await rank({ mood, user: taste, candidates: movies, multipliers, limit: eligible });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, scorer: this.deps.scorer.name }, 'the ranking pipeline failed; ranking by the blend');
+      return null;
+    }
+    const order = Array.from(ranked.positions);
+    const placed = new Set(order);
+    const rest: number[] = [];
+    for (let i = 0; i < n; i++) if (factor[i]! > 0 && !placed.has(i)) rest.push(i);
+    const value = (i: number) => prior[i]! * weights[i]! * factor[i]!;
+    rest.sort((i, j) => value(j) - value(i) || (movies[j]!.imdbVotes ?? 0) - (movies[i]!.imdbVotes ?? 0) || movies[i]!.id - movies[j]!.id);
+    return order.concat(rest);
   }
 
   private moodTable(mood: Emotion, movies: readonly Movie[]): MoodTable {
@@ -326,22 +388,92 @@ export class Recommender {
     }
   }
 
-  private reason(movie: Movie, mood: Emotion, liked: readonly Movie[]): string {
-    let best: Movie | null = null;
-    let bestSimilarity = 0.5;
-    for (const other of liked) {
-      if (other.id === movie.id || other.genres[0] !== movie.genres[0]) continue;
-      const similarity = jaccard(movie.genres, other.genres);
-      if (similarity >= bestSimilarity && (best === null || similarity > bestSimilarity)) {
-        best = other;
-        bestSimilarity = similarity;
-      }
+  /**
+   * One true reason per card of a page, varied:
+   * 1. "Because you loved X" when X (favorited or rated ≥ 4) shares the card's primary genre and at
+   *    least half of the genres (Jaccard ≥ 0.5). Each liked movie names at most one card per page
+   *    (the card most like it) and none it named on the previous page (`citedBefore`).
+   * 2. Otherwise, whichever kind of true line this page has used least, in this order on ties: its
+   *    standing (IMDb ≥ 8.0 from at least `priorVotes` votes, unless the card already shows its IMDb
+   *    figures), "new to you" (no rated or favorited movie of its primary genre yet), why it fits the
+   *    mood (by each of its genres that evoke it). The same line never appears twice on a page while
+   *    another is left.
+   */
+  private reasons(
+    page: ReadonlyArray<{ movie: Movie; score: MovieScore | null }>,
+    mood: Emotion,
+    taste: UserTaste,
+    citedBefore: ReadonlySet<number>,
+  ): Array<{ reason: string; citedMovieId: number | null }> {
+    // Favorites first, then ratings ≥ 4, best first; a movie both favorited and rated counts once.
+    const liked = [
+      ...new Map(
+        [...taste.favorites, ...taste.ratings.filter((r) => r.stars >= 4).sort((a, b) => b.stars - a.stars).map((r) => r.movie)].map((movie) => [movie.id, movie]),
+      ).values(),
+    ];
+
+    // Pairs (card, liked movie) that are truly alike, most alike first; each card and each liked movie used once.
+    const pairs: Array<{ card: number; liked: number; similarity: number }> = [];
+    page.forEach(({ movie }, card) => {
+      liked.forEach((other, rank) => {
+        if (other.id === movie.id || citedBefore.has(other.id) || other.genres[0] === undefined || other.genres[0] !== movie.genres[0]) return;
+        const similarity = jaccard(movie.genres, other.genres);
+        if (similarity >= 0.5) pairs.push({ card, liked: rank, similarity });
+      });
+    });
+    pairs.sort((a, b) => b.similarity - a.similarity || a.liked - b.liked || a.card - b.card);
+    const out = new Array<{ reason: string; citedMovieId: number | null } | undefined>(page.length);
+    const cited = new Set<number>();
+    for (const pair of pairs) {
+      const other = liked[pair.liked]!;
+      if (out[pair.card] !== undefined || cited.has(other.id)) continue;
+      cited.add(other.id);
+      out[pair.card] = { reason: copy.becauseYouLoved(other.title), citedMovieId: other.id };
     }
-    return best ? copy.becauseYouLoved(best.title) : copy.fitsMood(mood, moodGenre(movie, mood, this.genreWeight));
+
+    const seenGenres = new Set<string>();
+    for (const { movie } of taste.ratings) movie.genres.forEach((genre) => seenGenres.add(genre));
+    for (const movie of taste.favorites) movie.genres.forEach((genre) => seenGenres.add(genre));
+    const hasHistory = taste.ratings.length > 0 || taste.favorites.length > 0;
+    const usedTexts = new Set(out.flatMap((entry) => (entry ? [entry.reason] : [])));
+    const usedKinds = new Map<string, number>();
+    page.forEach(({ movie, score }, card) => {
+      if (out[card] !== undefined) return;
+      const options: Array<{ kind: string; text: string }> = [];
+      // A card without a prediction already shows the film's IMDb figures.
+      const showsStanding = score !== null && score.predictedStars === null;
+      const { imdbRating: rating, imdbVotes: votes } = movie;
+      if (!showsStanding && rating !== null && rating >= HIGH_STANDING_RATING && votes !== null && votes >= this.config.priorVotes) {
+        options.push({ kind: 'standing', text: copy.standing(rating, votes) });
+      }
+      const primary = movie.genres[0];
+      if (hasHistory && primary !== undefined && !seenGenres.has(primary)) options.push({ kind: 'new', text: copy.newToYou(primary) });
+      // Why it fits the mood: by its most evocative genre first, then its other genres that evoke it.
+      const first = moodGenre(movie, mood, this.genreWeight);
+      const others = movie.genres.filter((genre) => genre !== first && this.genreWeight(genre, mood) > 0).sort((a, b) => this.genreWeight(b, mood) - this.genreWeight(a, mood));
+      for (const genre of [first, ...others]) options.push({ kind: 'mood', text: copy.fitsMood(mood, genre) });
+      const fresh = options.filter((option) => !usedTexts.has(option.text));
+      const choice = fresh.reduce<{ kind: string; text: string } | null>(
+        (best, option) => (best === null || (usedKinds.get(option.kind) ?? 0) < (usedKinds.get(best.kind) ?? 0) ? option : best),
+        null,
+      ) ?? { kind: 'mood', text: copy.fitsMood(mood, null) };
+      usedTexts.add(choice.text);
+      usedKinds.set(choice.kind, (usedKinds.get(choice.kind) ?? 0) + 1);
+      out[card] = { reason: choice.text, citedMovieId: null };
+    });
+    return out.map((entry) => entry!);
   }
 
-  /** Well-known movies of a mood the user has not rated, favorited or dismissed: the cold-start rating offer. */
+  /**
+   * Well-known movies of a mood the user has not rated, favorited or dismissed: the cold-start rating
+   * offer. They must be clear examples of the mood: the page (diversified as usual) is cut from the
+   * movies that fit it strongly (weight ≥ 0.7, as a film of one plainly happy genre does: Comedy 1,
+   * Family 0.8, Animation 0.7), ordered by IMDb votes × mood weight; only when those
+   * are too few do weaker candidates fill it, so a famous film that only just passes the mood's
+   * threshold is never offered before one that plainly fits.
+   */
   async wellKnown(userId: number, mood: Emotion, count: number): Promise<Movie[]> {
+    const strongFit = 0.7;
     const [movies, ratings, favorites, dismissed] = await Promise.all([
       this.deps.catalog.moviesForMood(mood, this.config.minMoodWeight),
       this.deps.ratings.ratingsOf(userId),
@@ -351,7 +483,13 @@ export class Recommender {
     const rated = new Set([...ratings.map((r) => r.movieId), ...favorites.map((f) => f.movieId)]);
     const known = movies
       .filter((movie) => !rated.has(movie.id) && !dismissed.has(movie.id))
-      .sort((a, b) => (b.imdbVotes ?? 0) - (a.imdbVotes ?? 0) || a.id - b.id);
-    return diversify(known.map((movie) => ({ movie })), count, this.config.maxPerPrimaryGenre).map((item) => item.movie);
+      .map((movie) => {
+        const weight = movie.emotions[mood] ?? 0;
+        return { movie, strong: weight >= strongFit, renown: (movie.imdbVotes ?? 0) * weight };
+      })
+      .sort((a, b) => b.renown - a.renown || a.movie.id - b.movie.id);
+    const page = diversify(known.filter((item) => item.strong), count, this.config.maxPerPrimaryGenre);
+    if (page.length < count) page.push(...diversify(known.filter((item) => !item.strong), count - page.length, this.config.maxPerPrimaryGenre));
+    return page.map((item) => item.movie);
   }
 }

@@ -1,21 +1,24 @@
 /**
  * Trained models in the database (model_artifacts), so every replica can load the newest active
- * one. One version = three rows (svd, forest, manifest) written and activated in one transaction.
+ * one. One version = one row per model file plus one for the manifest, written and activated in
+ * one transaction. Rows are keyed by file name; the store does not know what the files are.
  */
 import type { Prisma, PrismaDb } from './client.ts';
 import { withStorage } from './repositories/storage-errors.ts';
 
 export interface ModelBundle {
   version: string;
-  svd: Uint8Array;
-  forest: Uint8Array;
+  /** File name → bytes, every file the manifest names. */
+  files: Readonly<Record<string, Uint8Array>>;
   /** manifest.json as text */
   manifest: string;
   metrics: Record<string, unknown>;
   dataHash: string;
 }
 
-const KINDS = ['svd', 'forest', 'manifest'] as const;
+const MANIFEST_KIND = 'manifest';
+/** Versions published before rows were keyed by file name used these kinds. */
+const LEGACY_KINDS: Readonly<Record<string, string>> = { svd: 'svd.onnx', forest: 'forest.onnx' };
 
 export class ModelArtifactStore {
   constructor(private readonly prisma: PrismaDb) {}
@@ -23,14 +26,11 @@ export class ModelArtifactStore {
   /** Stores the bundle and makes it the only active version. */
   publish(bundle: ModelBundle): Promise<void> {
     return withStorage(async () => {
-      const bytes = { svd: Buffer.from(bundle.svd), forest: Buffer.from(bundle.forest), manifest: Buffer.from(bundle.manifest, 'utf8') };
+      const metrics = JSON.parse(JSON.stringify(bundle.metrics)) as Prisma.InputJsonObject;
+      const rows = [...Object.entries(bundle.files).map(([name, bytes]) => ({ kind: name, bytes: Buffer.from(bytes) })), { kind: MANIFEST_KIND, bytes: Buffer.from(bundle.manifest, 'utf8') }];
       await this.prisma.$transaction([
         this.prisma.modelArtifact.updateMany({ where: { active: true }, data: { active: false } }),
-        ...KINDS.map((kind) =>
-          this.prisma.modelArtifact.create({
-            data: { kind, version: bundle.version, bytes: bytes[kind], metrics: JSON.parse(JSON.stringify(bundle.metrics)) as Prisma.InputJsonObject, dataHash: bundle.dataHash, active: true },
-          }),
-        ),
+        ...rows.map((row) => this.prisma.modelArtifact.create({ data: { ...row, version: bundle.version, metrics, dataHash: bundle.dataHash, active: true } })),
       ]);
     });
   }
@@ -38,23 +38,22 @@ export class ModelArtifactStore {
   /** The version of the active bundle, or null. Cheap: the replicas poll it. */
   activeVersion(): Promise<string | null> {
     return withStorage(async () => {
-      const row = await this.prisma.modelArtifact.findFirst({ where: { kind: 'manifest', active: true }, orderBy: { createdAt: 'desc' }, select: { version: true } });
+      const row = await this.prisma.modelArtifact.findFirst({ where: { kind: MANIFEST_KIND, active: true }, orderBy: { createdAt: 'desc' }, select: { version: true } });
       return row?.version ?? null;
     });
   }
 
+  /** The version's files and manifest, or null when it has no manifest row. */
   load(version: string): Promise<ModelBundle | null> {
     return withStorage(async () => {
       const rows = await this.prisma.modelArtifact.findMany({ where: { version } });
-      const byKind = new Map(rows.map((row) => [row.kind, row]));
-      const svd = byKind.get('svd');
-      const forest = byKind.get('forest');
-      const manifest = byKind.get('manifest');
-      if (!svd || !forest || !manifest) return null;
+      const manifest = rows.find((row) => row.kind === MANIFEST_KIND);
+      if (!manifest) return null;
+      const files: Record<string, Uint8Array> = {};
+      for (const row of rows) if (row.kind !== MANIFEST_KIND) files[LEGACY_KINDS[row.kind] ?? row.kind] = new Uint8Array(row.bytes);
       return {
         version,
-        svd: new Uint8Array(svd.bytes),
-        forest: new Uint8Array(forest.bytes),
+        files,
         manifest: Buffer.from(manifest.bytes).toString('utf8'),
         metrics: (manifest.metrics ?? {}) as Record<string, unknown>,
         dataHash: manifest.dataHash,

@@ -149,6 +149,13 @@ export class PipelineRanker {
   async rank(request: RankRequest): Promise<RankedCandidates> {
     const { candidates, multipliers } = request;
     const count = candidates.length;
+    if (request.limit !== undefined && !(Number.isInteger(request.limit) && request.limit >= 0)) throw new RangeError(`limit must be a non-negative integer, got ${request.limit}`);
+    if (multipliers && multipliers.length !== count) throw new RangeError(`${multipliers.length} multipliers for ${count} candidates`);
+    for (let c = 0; c < count; c++) {
+      const item = candidates[c]!;
+      // An index outside the model would reach the forest as NaN features: the caller maps movies the model does not know.
+      if (!(Number.isInteger(item) && item >= 0 && item < this.meta.nItems)) throw new RangeError(`candidate ${c} is item ${item}, outside the model's ${this.meta.nItems} items`);
+    }
     const limit = Math.min(count, request.limit ?? count);
     const implicit = await this.implicitScores(request.history);
     const retrieval = new Float64Array(count);

@@ -87,6 +87,11 @@ export interface TrainedPipeline {
 
 export type PipelineStage = 'implicit' | 'svd' | 'rows' | 'forest';
 
+/** The data is too small or too uniform to train the pipeline (the bot then ranks without it). */
+export class PipelineDataError extends RangeError {
+  readonly code = 'PIPELINE_DATA';
+}
+
 export function resolvePipelineOptions(options: Partial<PipelineOptions> = {}): PipelineOptions {
   const o: PipelineOptions = { ...DEFAULT_PIPELINE_OPTIONS, ...options, forest: { ...DEFAULT_PIPELINE_OPTIONS.forest, ...options.forest } };
   resolveEaseOptions(o.ease);
@@ -96,7 +101,16 @@ export function resolvePipelineOptions(options: Partial<PipelineOptions> = {}): 
   return o;
 }
 
-export function trainPipeline(data: PipelineData, options: Partial<PipelineOptions> = {}, onStage?: (stage: PipelineStage) => void): TrainedPipeline {
+/**
+ * `finalSvd`: an SVD already fitted on every rating with the same item indices (the bot trains one
+ * for its cards); it is used instead of a second identical fit.
+ */
+export function trainPipeline(
+  data: PipelineData,
+  options: Partial<PipelineOptions> = {},
+  onStage?: (stage: PipelineStage) => void,
+  finalSvd?: SvdModel,
+): TrainedPipeline {
   const o = resolvePipelineOptions(options);
   const all = Int32Array.from({ length: data.users.length }, (_, j) => j);
   const { inner, heldOut } = holdoutSplit(data, o);
@@ -131,11 +145,11 @@ export function trainPipeline(data: PipelineData, options: Partial<PipelineOptio
   onStage?.('forest');
   const forestOptions = resolveForestOptions({ seed: o.seed, ...o.forest });
   if (positives === 0 || positives === labels.length) {
-    throw new RangeError(`the ranking forest needs picked and unpicked shortlist movies; got ${positives} of ${labels.length}`);
+    throw new PipelineDataError(`the ranking forest needs picked and unpicked shortlist movies; got ${positives} of ${labels.length}`);
   }
   const forest = trainForest({ rows: labels.length, features: width, values: Float32Array.from(values) }, Uint8Array.from(labels), forestOptions);
 
-  const final = fitStage(data, all, o, onStage);
+  const final = fitStage(data, all, o, onStage, finalSvd);
   return { ease: final.ease, svd: final.svd, forest, items: final.items, options: o, forestRows: labels.length, forestPositives: positives };
 }
 
@@ -160,14 +174,16 @@ function holdoutSplit(data: PipelineData, o: PipelineOptions): { inner: number[]
 }
 
 /** EASE, SVD and statistics fitted on some events, and how they turn a user into ranker rows. */
-function fitStage(data: PipelineData, records: Int32Array, o: PipelineOptions, onStage?: (stage: PipelineStage) => void) {
+function fitStage(data: PipelineData, records: Int32Array, o: PipelineOptions, onStage?: (stage: PipelineStage) => void, fitted?: SvdModel) {
   onStage?.('implicit');
   const ease = trainEase(data, o.ease, records);
   const histories = itemsByUser(data, records);
   onStage?.('svd');
   const rated = records.filter((j) => Number.isFinite(data.ratings[j]!));
+  if (rated.length === 0 && !fitted) throw new PipelineDataError('the pipeline needs ratings before its holdout; there are none');
   const svdOptions = resolveSvdOptions({ ...BEST_SVD_OPTIONS, seed: o.seed, ...o.svd });
-  const svd = trainSvd({ nUsers: data.nUsers, nItems: data.nItems, users: data.users, items: data.items, ratings: data.ratings, scale: data.scale }, svdOptions, rated);
+  const svd = fitted ?? trainSvd({ nUsers: data.nUsers, nItems: data.nItems, users: data.users, items: data.items, ratings: data.ratings, scale: data.scale }, svdOptions, rated);
+  if (svd.nItems !== data.nItems) throw new RangeError(`the SVD has ${svd.nItems} items, the pipeline data ${data.nItems}`);
   const side = float32ItemSide(svd);
   const items = itemStatistics(data, records, histories);
   const ratingsOf: Array<Array<{ item: number; stars: number }>> = Array.from({ length: data.nUsers }, () => []);

@@ -15,7 +15,7 @@ const CARD_LINE = /^\d+\. .+ \(\d{4}\)/;
 
 function cardMessage(index: number, title: string, year: number | null): OutMessage {
   const movie = aMovie({ title, year, genres: ['Comedy'], runtimeMinutes: 90 });
-  const card = movieCard(index, movie, { movieId: movie.id, predictedStars: 4.26, favoriteProbability: 0.42 }, 'A comedy pick to lift your mood');
+  const card = movieCard(index, movie, { movieId: movie.id, predictedStars: 4.26, favoriteProbability: 0.42, personalized: true }, 'A comedy pick to lift your mood');
   return { text: cardLine(card), card, choices: cardChoices(movie.id, { rated: null, favorite: false }) };
 }
 
@@ -24,8 +24,8 @@ describe('renderTurn', () => {
     const turn: Turn = { messages: [{ text: '😄 Movies for when you feel happy:' }, cardMessage(1, 'Toy Story', 1995), cardMessage(2, 'Up', 2009), { text: copy.listFooter() }] };
     expect(renderTurn(turn)).toEqual([
       '😄 Movies for when you feel happy:',
-      '1. Toy Story (1995) · Comedy · 90 min · ★ 4.3 for you · 42% favorite chance — A comedy pick to lift your mood',
-      '2. Up (2009) · Comedy · 90 min · ★ 4.3 for you · 42% favorite chance — A comedy pick to lift your mood',
+      '1. Toy Story (1995) · Comedy · 90 min · ★ 4½ for you · medium favorite chance — A comedy pick to lift your mood',
+      '2. Up (2009) · Comedy · 90 min · ★ 4½ for you · medium favorite chance — A comedy pick to lift your mood',
       copy.listFooter(),
     ]);
   });
@@ -70,6 +70,17 @@ describe('renderTurn', () => {
     await h.conversation.handle({ kind: 'command', name: 'fav', args: '2', user });
     const lines = renderTurn(await h.conversation.handle({ kind: 'command', name: 'favorites', args: '', user }));
     expect(lines).toEqual(['Your favorites (1):', '1. Laugh 2 (1992) · Comedy · 95 min']);
+  });
+
+  it('GIVEN cards without a prediction (no models; a movie the models never saw) THEN no "for you" figure, the film\'s IMDb figures instead', () => {
+    const movie = aMovie({ title: 'Heat', year: 1995, genres: ['Crime'], runtimeMinutes: 170, imdbRating: 8.3, imdbVotes: 1_234_567 });
+    const line = (score: Parameters<typeof movieCard>[2]) => renderTurn({ messages: [{ text: cardLine(movieCard(1, movie, score, 'A crime pick to get your heart racing')) }] })[0];
+    expect(line({ movieId: movie.id, predictedStars: null, favoriteProbability: null, personalized: false })).toBe(
+      '1. Heat (1995) · Crime · 170 min · IMDb 8.3/10 · 1.2M votes — A crime pick to get your heart racing',
+    );
+    expect(line({ movieId: movie.id, predictedStars: null, favoriteProbability: null, personalized: true })).toBe(
+      '1. Heat (1995) · Crime · 170 min · IMDb 8.3/10 · 1.2M votes · new to Feelms: no prediction yet — A crime pick to get your heart racing',
+    );
   });
 
   it('GIVEN a title with a newline in it THEN its card is still one line', () => {

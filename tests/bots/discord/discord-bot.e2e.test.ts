@@ -77,7 +77,9 @@ for (const { kind, fresh, skip } of databaseKinds) {
       expect(cards(h, feel)).toHaveLength(5);
       cards(h, feel).forEach((card, i) => {
         expect(card.embeds[0]!.title).toMatch(new RegExp(`^${i + 1}\\. .+ \\(\\d{4}\\)$`));
-        expect(card.embeds[0]!.description).toMatch(/ min\n\*\*★ \d\.\d for you · \d+% favorite chance\*\*\n\*.+\*/);
+        // The bot here runs without models (popularity): each card shows the film's own IMDb figures, never a "for you" number.
+        expect(card.embeds[0]!.description).toMatch(/ min\n\*\*IMDb \d\.\d\/10 · \d+K votes\*\*\n\*.+\*/);
+        expect(card.embeds[0]!.description).not.toMatch(/for you|favorite chance/);
         expect(card.components.map((row) => row.components.map((b) => b.label))).toEqual([
           ['★1', '★2', '★3', '★4', '★5'],
           [copy.favButton(false), copy.dismissButton(), copy.detailsButton()],

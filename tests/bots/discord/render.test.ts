@@ -6,7 +6,7 @@
  */
 import { ButtonStyle } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { cardChoices, moodChoices, movieCard } from '../../../src/core/conversation/conversation.ts';
+import { cardChoices, cardLine, moodChoices, movieCard } from '../../../src/core/conversation/conversation.ts';
 import { encodePayload, type Action } from '../../../src/core/conversation/payload.ts';
 import type { Choice, MovieCard, OutMessage, Turn } from '../../../src/core/conversation/turn.ts';
 import { copy } from '../../../src/core/copy.ts';
@@ -25,7 +25,7 @@ import { messageProblems } from '../../fakes/discord/fake-discord.ts';
 import { aMovie } from '../../fakes/movies.ts';
 
 const card = (index: number, overrides: Partial<MovieCard> = {}): MovieCard => ({
-  ...movieCard(index, aMovie({ posterUrl: `https://img.example.com/${index}.jpg` }), { movieId: index, predictedStars: 4.2, favoriteProbability: 0.4 }, 'A comedy pick to lift your mood'),
+  ...movieCard(index, aMovie({ posterUrl: `https://img.example.com/${index}.jpg` }), { movieId: index, predictedStars: 4.2, favoriteProbability: 0.4, personalized: true }, 'A comedy pick to lift your mood'),
   ...overrides,
 });
 
@@ -80,7 +80,21 @@ const cases: Case[] = [
       expect(embed.title).toBe('1. Toy Story (1995)');
       expect(embed.url).toMatch(/^https:\/\/www\.imdb\.com\/title\/tt\d+\/$/);
       expect(embed.thumbnail).toEqual({ url: 'https://img.example.com/1.jpg' });
-      expect(embed.description).toBe('Animation, Comedy · 81 min\n**★ 4.2 for you · 40% favorite chance**\n*A comedy pick to lift your mood*\nToys come to life.');
+      expect(embed.description).toBe('Animation, Comedy · 81 min\n**★ 4 for you · medium favorite chance**\n*A comedy pick to lift your mood*\nToys come to life.');
+    },
+  },
+  {
+    name: 'cards without a prediction: the film\'s IMDb figures (and "new to Feelms" for a movie the models never saw), never a "for you" figure',
+    turn: {
+      messages: (['popularity', 'unknown'] as const).map((kind, i) => {
+        const movie = aMovie({ genres: ['Comedy'], runtimeMinutes: 81, imdbRating: 8.3, imdbVotes: 1_234_567, overview: null });
+        const c = movieCard(i + 1, movie, { movieId: movie.id, predictedStars: null, favoriteProbability: null, personalized: kind === 'unknown' }, 'A comedy pick to lift your mood');
+        return { text: cardLine(c), card: c, choices: cardChoices(movie.id, { rated: null, favorite: false }) };
+      }),
+    },
+    expect: ([popularity, unknown]) => {
+      expect(popularity!.embeds[0]!.description).toBe('Comedy · 81 min\n**IMDb 8.3/10 · 1.2M votes**\n*A comedy pick to lift your mood*');
+      expect(unknown!.embeds[0]!.description).toBe('Comedy · 81 min\n**IMDb 8.3/10 · 1.2M votes · new to Feelms: no prediction yet**\n*A comedy pick to lift your mood*');
     },
   },
   {

@@ -18,6 +18,7 @@ import {
 import { cardChoices, moodChoices, movieCard, cardLine } from '../../../src/core/conversation/conversation.ts';
 import { decodePayload, encodePayload } from '../../../src/core/conversation/payload.ts';
 import type { Choice, OutMessage, Turn } from '../../../src/core/conversation/turn.ts';
+import type { MovieScore } from '../../../src/core/ports/scorer.ts';
 import { copy } from '../../../src/core/copy.ts';
 import { COMMAND_NAMES } from '../../../src/core/conversation/turn.ts';
 import { happyCatalog, harness } from '../../core/support.ts';
@@ -27,16 +28,20 @@ import { aUser, cardMessages } from '../../helpers/transcript.ts';
 const CHAT = 501;
 const noPreview = { is_disabled: true } as const;
 
-function card(overrides: Parameters<typeof aMovie>[0] = {}, reason: string | null = 'A comedy pick to lift your mood'): OutMessage {
+function card(
+  overrides: Parameters<typeof aMovie>[0] = {},
+  reason: string | null = 'A comedy pick to lift your mood',
+  prediction: Omit<MovieScore, 'movieId'> = { predictedStars: 4.26, favoriteProbability: 0.42, personalized: true },
+): OutMessage {
   const movie = aMovie({ id: 42, title: 'Toy Story', year: 1995, genres: ['Animation', 'Comedy'], runtimeMinutes: 81, imdbId: 'tt0114709', ...overrides });
-  const c = movieCard(1, movie, { movieId: movie.id, predictedStars: 4.26, favoriteProbability: 0.42 }, reason);
+  const c = movieCard(1, movie, { movieId: movie.id, ...prediction }, reason);
   return { text: cardLine(c), card: c, choices: cardChoices(movie.id, { rated: null, favorite: false }) };
 }
 
 const CARD_HTML = [
   '<a href="https://www.imdb.com/title/tt0114709/"><b>1. Toy Story (1995)</b></a>',
   'Animation, Comedy · 81 min',
-  '★ 4.3 for you · 42% favorite chance',
+  '★ 4½ for you · medium favorite chance',
   '<i>A comedy pick to lift your mood</i>',
 ].join('\n');
 
@@ -113,7 +118,29 @@ describe('renderMessage: the table', () => {
         method: 'sendMessage',
         payload: {
           chat_id: CHAT,
-          text: ['<b>1. &lt;script&gt;alert("x")&lt;/script&gt; &amp; co (1995)</b>', 'Animation, Comedy · 81 min', '★ 4.3 for you · 42% favorite chance', '<i>&lt;b&gt;not bold&lt;/b&gt;</i>'].join('\n'),
+          text: ['<b>1. &lt;script&gt;alert("x")&lt;/script&gt; &amp; co (1995)</b>', 'Animation, Comedy · 81 min', '★ 4½ for you · medium favorite chance', '<i>&lt;b&gt;not bold&lt;/b&gt;</i>'].join('\n'),
+          parse_mode: 'HTML',
+          link_preview_options: noPreview,
+          reply_markup: CARD_KEYBOARD,
+        },
+      },
+    ],
+    [
+      'a card without models (popularity): the film\'s IMDb figures, no "for you" figure',
+      card({ imdbRating: 8.3, imdbVotes: 950_000 }, 'A comedy pick to lift your mood', { predictedStars: null, favoriteProbability: null, personalized: false }),
+      {
+        method: 'sendMessage',
+        payload: { chat_id: CHAT, text: CARD_HTML.replace('★ 4½ for you · medium favorite chance', 'IMDb 8.3/10 · 950K votes'), parse_mode: 'HTML', link_preview_options: noPreview, reply_markup: CARD_KEYBOARD },
+      },
+    ],
+    [
+      'a card for a movie the models never saw: says so, with the film\'s IMDb figures',
+      card({ imdbRating: 7.1, imdbVotes: 4_200 }, 'A comedy pick to lift your mood', { predictedStars: null, favoriteProbability: null, personalized: true }),
+      {
+        method: 'sendMessage',
+        payload: {
+          chat_id: CHAT,
+          text: CARD_HTML.replace('★ 4½ for you · medium favorite chance', 'IMDb 7.1/10 · 4K votes · new to Feelms: no prediction yet'),
           parse_mode: 'HTML',
           link_preview_options: noPreview,
           reply_markup: CARD_KEYBOARD,
