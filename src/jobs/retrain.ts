@@ -6,7 +6,8 @@
  * 3. train in a worker thread, write the candidate to a scratch folder and load it: a model that
  *    does not load cleanly is rejected;
  * 4. compare candidate and serving model on the holdout through the Scorer port: the candidate
- *    replaces the serving one only when its RMSE is within 2 % of it (or better);
+ *    replaces the serving one only when its RMSE is within 2 % of it (or better) and its served
+ *    ranking's NDCG@10 within 2 % of it (or better);
  * 5. publish: models/ on disk (atomic renames), model_artifacts in the database (so other replicas
  *    pick it up), and a hot swap of the scorer, without a restart.
  */
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import type { DatabaseConfig } from '../config.ts';
 import type { Movie } from '../core/domain/movie.ts';
 import type { Logger } from '../core/ports/logger.ts';
-import { holdoutRmse, splitHoldout } from '../ml/holdout.ts';
+import { holdoutNdcg, holdoutRmse, splitHoldout } from '../ml/holdout.ts';
 import { OnnxScorer } from '../ml/onnx-scorer.ts';
 import type { SwappableScorer } from '../ml/swappable-scorer.ts';
 import { writeModelFiles } from '../ml/model-files.ts';
@@ -27,6 +28,11 @@ import { runExclusively } from '../infra/db/exclusive-lock.ts';
 
 /** The candidate may be at most this much worse than the serving model on the holdout. */
 export const MAX_RMSE_REGRESSION = 0.02;
+/**
+ * Nor may its ranking (holdout NDCG@10 of the served pipeline) be more than this much worse: the
+ * same holdout measured twice differs by about this much between equally good models.
+ */
+export const MAX_NDCG_REGRESSION = 0.02;
 
 export interface RetrainDeps {
   database: DatabaseConfig;
@@ -44,9 +50,12 @@ export interface RetrainDeps {
 
 export type RetrainOutcome =
   | { status: 'skipped'; reason: 'another replica is retraining' }
-  | { status: 'rejected'; reason: string; candidateRmse: number | null; servingRmse: number | null }
-  /** servingRmse is null when the serving scorer predicts no stars (the popularity fallback): any model that loads beats it. */
-  | { status: 'swapped'; version: string; candidateRmse: number; servingRmse: number | null };
+  | { status: 'rejected'; reason: string; candidateRmse: number | null; servingRmse: number | null; candidateNdcg?: number | null; servingNdcg?: number | null }
+  /**
+   * servingRmse / servingNdcg are null when the serving scorer predicts no stars or has no ranking
+   * pipeline (the popularity fallback, older models): any model that loads beats it there.
+   */
+  | { status: 'swapped'; version: string; candidateRmse: number; servingRmse: number | null; candidateNdcg: number | null; servingNdcg: number | null };
 
 function merge(base: TrainingData, extra: TrainingData): TrainingData {
   const movies = new Map<string, Movie>(base.movies.map((movie) => [movie.key, movie]));
@@ -101,18 +110,35 @@ async function retrainLocked(deps: RetrainDeps): Promise<RetrainOutcome> {
         servingRmse,
       };
     }
+    const candidateRanking = await holdoutNdcg(candidate, split, data.movies);
+    const servingRanking = await holdoutNdcg(deps.scorer.active, split, data.movies);
+    const candidateNdcg = Number.isFinite(candidateRanking) ? candidateRanking : null;
+    const servingNdcg = Number.isFinite(servingRanking) ? servingRanking : null;
+    if (servingNdcg !== null && (candidateNdcg === null || candidateNdcg < servingNdcg * (1 - MAX_NDCG_REGRESSION))) {
+      return {
+        status: 'rejected',
+        reason:
+          candidateNdcg === null
+            ? `the new model has no ranking pipeline (too little history?) while the serving one ranks at NDCG@10 ${servingNdcg.toFixed(4)}`
+            : `holdout NDCG@10 ${candidateNdcg.toFixed(4)} is worse than the serving model's ${servingNdcg.toFixed(4)} by more than ${MAX_NDCG_REGRESSION * 100} %`,
+        candidateRmse,
+        servingRmse,
+        candidateNdcg,
+        servingNdcg,
+      };
+    }
     await writeModelFiles(deps.modelsDir, trained);
     await deps.store.publish({
       version: trained.manifest.version,
       files: trained.files,
       manifest: `${JSON.stringify(trained.manifest, null, 2)}\n`,
-      metrics: { ...trained.manifest.metrics, holdoutRmse: candidateRmse, servingHoldoutRmse: servingRmse },
+      metrics: { ...trained.manifest.metrics, holdoutRmse: candidateRmse, servingHoldoutRmse: servingRmse, holdoutNdcg: candidateNdcg, servingHoldoutNdcg: servingNdcg },
       dataHash: trained.manifest.dataSha256,
     });
     await deps.scorer.swap(candidate);
     candidate = null;
-    log.info({ version: trained.manifest.version, candidateRmse, servingRmse }, 'new model in service');
-    return { status: 'swapped', version: trained.manifest.version, candidateRmse, servingRmse };
+    log.info({ version: trained.manifest.version, candidateRmse, servingRmse, candidateNdcg, servingNdcg }, 'new model in service');
+    return { status: 'swapped', version: trained.manifest.version, candidateRmse, servingRmse, candidateNdcg, servingNdcg };
   } finally {
     await candidate?.close();
     await rm(scratch, { recursive: true, force: true });

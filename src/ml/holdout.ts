@@ -62,3 +62,53 @@ export async function holdoutRmse(scorer: Scorer, split: HoldoutSplit, movies: r
   }
   return count === 0 ? Number.NaN : Math.sqrt(squared / count);
 }
+
+/**
+ * NDCG@10 of a scorer's ranking pipeline on the held-out ratings: each user with held-out ratings
+ * and a training history is ranked as the bot ranks a warm user (every movie they have not rated
+ * or favorited in training is a candidate), and the held-out movies are the relevant ones (binary
+ * gain, natural-log discount, as in Microsoft's protocol). NaN when the scorer has no ranking
+ * pipeline or no user qualifies.
+ */
+export async function holdoutNdcg(scorer: Scorer, split: HoldoutSplit, movies: readonly Movie[], k = 10): Promise<number> {
+  if (!scorer.rank) return Number.NaN;
+  const candidates = Object.freeze([...movies]);
+  const position = new Map(candidates.map((movie, i) => [movie.key, i]));
+  const heldByUser = new Map<string, Set<string>>();
+  for (const rating of split.holdout) heldByUser.set(rating.userKey, (heldByUser.get(rating.userKey) ?? new Set()).add(rating.movieKey));
+  const tastes = new Map<string, { ratings: Array<{ movie: Movie; stars: number }>; favorites: Movie[] }>();
+  const tasteOf = (userKey: string) => {
+    let taste = tastes.get(userKey);
+    if (!taste) tastes.set(userKey, (taste = { ratings: [], favorites: [] }));
+    return taste;
+  };
+  for (const rating of split.train.ratings) {
+    const p = position.get(rating.movieKey);
+    if (p !== undefined && heldByUser.has(rating.userKey)) tasteOf(rating.userKey).ratings.push({ movie: candidates[p]!, stars: rating.stars });
+  }
+  for (const favorite of split.train.favorites) {
+    const p = position.get(favorite.movieKey);
+    // A favorite of a held-out movie would give the answer away.
+    if (p !== undefined && heldByUser.get(favorite.userKey)?.has(favorite.movieKey) === false) tasteOf(favorite.userKey).favorites.push(candidates[p]!);
+  }
+  const discount = Array.from({ length: k }, (_, r) => 1 / Math.log(2 + r));
+  let total = 0;
+  let users = 0;
+  let userNumber = 0;
+  for (const [userKey, held] of heldByUser) {
+    const taste = tastes.get(userKey);
+    if (!taste || taste.ratings.length === 0) continue;
+    const multipliers = new Float64Array(candidates.length).fill(1);
+    for (const { movie } of taste.ratings) multipliers[position.get(movie.key)!] = 0;
+    for (const movie of taste.favorites) multipliers[position.get(movie.key)!] = 0;
+    const user: UserTaste = { userId: ++userNumber, ratings: taste.ratings, favorites: taste.favorites, viewCount: 0, shownCount: 0 };
+    const ranked = await scorer.rank({ mood: 'happy', user, candidates, multipliers, limit: k });
+    let dcg = 0;
+    for (let r = 0; r < Math.min(k, ranked.positions.length); r++) if (held.has(candidates[ranked.positions[r]!]!.key)) dcg += discount[r]!;
+    let ideal = 0;
+    for (let r = 0; r < Math.min(k, held.size); r++) ideal += discount[r]!;
+    total += dcg / ideal;
+    users++;
+  }
+  return users === 0 ? Number.NaN : total / users;
+}

@@ -128,7 +128,7 @@ export const modelManifestSchema = z
         shortlist: z.number().int().positive(),
         implicitBlend: finite.nonnegative(),
         /** Per SVD item index: distinct users, shrunk mean rating, 0–1 quality. */
-        itemStatistics: z.object({ users: z.array(finite), meanRating: z.array(finite), quality: z.array(finite) }),
+        itemStatistics: z.object({ users: z.array(finite), meanRating: z.array(finite), quality: z.array(finite), recentUsers: z.array(finite) }),
       })
       .optional(),
     metrics: z.object({
@@ -148,7 +148,7 @@ export const modelManifestSchema = z
       ctx.addIssue({ code: 'custom', path: ['ranker'], message: 'the implicit model and the ranker come together' });
     }
     const items = manifest.svd.itemKeys.length;
-    for (const key of ['users', 'meanRating', 'quality'] as const) {
+    for (const key of ['users', 'meanRating', 'quality', 'recentUsers'] as const) {
       const length = manifest.ranker?.itemStatistics[key].length;
       if (length !== undefined && length !== items) {
         ctx.addIssue({ code: 'custom', path: ['ranker', 'itemStatistics', key], message: `has ${length} entries for ${items} items` });

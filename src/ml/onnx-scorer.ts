@@ -2,16 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMOTIONS, isEmotion } from '../core/domain/emotions.ts';
 import type { Movie } from '../core/domain/movie.ts';
-import type { MovieScore, RankedCandidates, RankRequest, ScoreRequest, Scorer } from '../core/ports/scorer.ts';
+import type { MovieScore, RankedCandidates, RankRequest, ScoreRequest, Scorer, SimilarRequest } from '../core/ports/scorer.ts';
 import { FeatureInputError, featureSpecMismatch, movieColumns, UserProfile, writeFeatureRows } from './features.ts';
 import type { FeatureSpec, MovieColumns } from './features.ts';
 import { FoldInAccumulator } from './fold-in.ts';
-import type { FoldInOptions, ItemRating, ItemSide } from './fold-in.ts';
+import type { FoldInOptions, ItemSide } from './fold-in.ts';
 import { MANIFEST_FILE, ManifestError, readManifest, sha256Hex } from './manifest.ts';
 import type { ModelManifest } from './manifest.ts';
 import { readSvdGraphParameters } from './onnx-export.ts';
 import { OnnxModel } from './runtime.ts';
 import { PipelineRanker } from './serve/pipeline-ranker.ts';
+import { TasteRanker } from './serve/taste-ranking.ts';
 import type { ModelSpec, RuntimeOptions } from './runtime.ts';
 
 /** The logging the scorers need; pino's logger satisfies it. */
@@ -94,9 +95,6 @@ export class OnnxScorer implements Scorer {
    */
   private readonly freeBuffers: Float32Array[] = [];
 
-  /** The candidate lists' pipeline item indices (−1: unknown to the models), per frozen list. */
-  private readonly listItems = new WeakMap<readonly Movie[], Int32Array>();
-
   private constructor(
     readonly manifest: ModelManifest,
     private readonly svd: OnnxModel,
@@ -105,7 +103,7 @@ export class OnnxScorer implements Scorer {
     private readonly spec: FeatureSpec,
     private readonly foldIn: FoldInOptions,
     /** The ranking pipeline, when the models include it. */
-    private readonly pipeline: PipelineRanker | null,
+    private readonly pipeline: TasteRanker | null,
   ) {
     this.name = `onnx:${manifest.version}`;
     this.itemIndex = new Map(manifest.svd.itemKeys.map((key, i) => [key, i]));
@@ -134,7 +132,7 @@ export class OnnxScorer implements Scorer {
     }
     const svd = new OnnxModel(svdBytes, svdModelSpec(manifest), options);
     const forest = new OnnxModel(forestBytes, forestModelSpec(manifest), options);
-    let pipeline: PipelineRanker | null = null;
+    let pipeline: TasteRanker | null = null;
     try {
       await Promise.all([svd.init(), forest.init()]);
       if (manifest.implicit && manifest.ranker) {
@@ -142,7 +140,7 @@ export class OnnxScorer implements Scorer {
           readModelFile(modelsDir, manifest.implicit.file, manifest.implicit.sha256),
           readModelFile(modelsDir, manifest.ranker.file, manifest.ranker.sha256),
         ]);
-        pipeline = await PipelineRanker.load(
+        const ranker = await PipelineRanker.load(
           {
             ease: implicitBytes,
             svd: svdBytes,
@@ -157,6 +155,7 @@ export class OnnxScorer implements Scorer {
           },
           options,
         );
+        pipeline = new TasteRanker(ranker, new Map(manifest.svd.itemKeys.map((key, i) => [key, i])));
       }
     } catch (error) {
       await Promise.all([svd.release(), forest.release()]);
@@ -175,40 +174,13 @@ export class OnnxScorer implements Scorer {
   /** The served ranking pipeline (see serve/pipeline-ranker.ts); absent when the models lack it. */
   get rank(): ((request: RankRequest) => Promise<RankedCandidates>) | undefined {
     const pipeline = this.pipeline;
-    return pipeline ? (request) => this.rankWith(pipeline, request) : undefined;
+    return pipeline ? (request) => pipeline.rank(request) : undefined;
   }
 
-  private async rankWith(pipeline: PipelineRanker, request: RankRequest): Promise<RankedCandidates> {
-    const { user, candidates, multipliers } = request;
-    if (multipliers.length !== candidates.length) throw new FeatureInputError(`${multipliers.length} multipliers for ${candidates.length} candidates`);
-    let items = this.listItems.get(candidates);
-    if (items === undefined) {
-      items = Int32Array.from(candidates, (movie) => this.itemIndex.get(movie.key) ?? -1);
-      if (Object.isFrozen(candidates)) this.listItems.set(candidates, items);
-    }
-    // The pipeline ranks the candidates it knows; the core places the others after them.
-    const known: number[] = [];
-    for (let c = 0; c < items.length; c++) if (items[c]! >= 0 && multipliers[c]! > 0) known.push(c);
-    const history = new Set<number>();
-    const ratings: ItemRating[] = [];
-    for (const rating of user.ratings) {
-      const item = this.itemIndex.get(rating.movie.key);
-      if (item === undefined) continue;
-      history.add(item);
-      ratings.push({ item, stars: rating.stars });
-    }
-    for (const movie of user.favorites) {
-      const item = this.itemIndex.get(movie.key);
-      if (item !== undefined) history.add(item);
-    }
-    const ranked = await pipeline.rank({
-      history: Int32Array.from(history),
-      ratings,
-      candidates: Int32Array.from(known, (c) => items[c]!),
-      multipliers: Float64Array.from(known, (c) => multipliers[c]!),
-      limit: request.limit,
-    });
-    return { positions: Int32Array.from(ranked.positions, (p) => known[p]!) };
+  /** "More like this" through the implicit model and the pipeline; absent when the models lack it. */
+  get similar(): ((request: SimilarRequest) => Promise<RankedCandidates>) | undefined {
+    const pipeline = this.pipeline;
+    return pipeline ? (request) => pipeline.similar(request) : undefined;
   }
 
   /**

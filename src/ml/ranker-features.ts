@@ -15,6 +15,7 @@ export const RANKER_FEATURES = [
   'svd_known_item',
   'svd_interaction',
   'svd_item_bias',
+  'item_log_recent_users',
 ] as const;
 
 export const RANKER_FEATURE_COUNT = RANKER_FEATURES.length;
@@ -27,6 +28,8 @@ export interface ItemStatistics {
   meanRating: Float32Array;
   /** 0–1 regard (an IMDb prior in the bot, the shrunk mean rating otherwise). */
   quality: Float32Array;
+  /** Distinct users in the newest fifth of the training period: what people pick lately. */
+  recentUsers: Float32Array;
 }
 
 /** The user's side of a row: from their history alone, and their folded-in SVD bias. */
@@ -87,6 +90,7 @@ export function writeRankerRows(
     // The personal part of the prediction, q_i·p_u (clipping aside): what the user's taste adds.
     out[o + 10] = svdPredictions[r]! - svd.globalMean - user.svdBias - itemBias;
     out[o + 11] = itemBias;
+    out[o + 12] = Math.log1p(items.recentUsers[item]!);
   }
 }
 

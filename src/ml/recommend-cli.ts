@@ -8,11 +8,12 @@ import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseMovieLens } from '../catalog/sources/movielens.ts';
+import type { CatalogMovie } from '../catalog/catalog-movie.ts';
 import { parseMood } from '../core/domain/moods.ts';
 import type { Emotion } from '../core/domain/emotions.ts';
 import { isRatingsFormat, RATINGS_FORMATS, readRatingsFile } from './datasets.ts';
 import type { RatingsDataset, RatingsFormat } from './datasets.ts';
-import { historiesOf, trainServedModel, unseenItems } from './evaluate/served-ranking.ts';
+import { datasetMovies, servedTopK, tastesOf, trainServedModel } from './evaluate/served-ranking.ts';
 
 export const RECOMMEND_USAGE = `Usage:
   npm run recommend -- --ratings FILE --format FMT --out recs.tsv [--k 10] [--mood MOOD]
@@ -86,15 +87,12 @@ export interface RecommendSummary {
   seconds: number;
 }
 
-/** Mood weights per dataset item from the movie file beside the ratings. */
-function moodWeights(ds: RatingsDataset, format: RatingsFormat, mood: Emotion): Float64Array {
+/** The movie file beside the ratings (movies.csv for mlcsv, u.item for ml100k), by raw movie id; null when there is none. */
+function movieFileRows(ds: RatingsDataset, format: RatingsFormat): Map<string, CatalogMovie> | null {
+  if (format !== 'mlcsv' && format !== 'ml100k') return null;
   const file = join(dirname(ds.file), format === 'ml100k' ? 'u.item' : 'movies.csv');
-  if (format === 'feelms' || format === 'ml1m' || !existsSync(file)) {
-    throw new RecommendUsageError(`--mood needs the movie file ${file} (movies.csv for mlcsv, u.item for ml100k) beside the ratings`);
-  }
-  const { movies } = parseMovieLens(file);
-  const bySourceId = new Map(movies.map((movie) => [movie.sourceId, movie.emotions[mood] ?? 0]));
-  return Float64Array.from(ds.itemIds, (id) => bySourceId.get(id) ?? 0);
+  if (!existsSync(file)) return null;
+  return new Map(parseMovieLens(file).movies.map((movie) => [movie.sourceId, movie]));
 }
 
 export async function runRecommend(args: RecommendArgs, io: RecommendIo): Promise<RecommendSummary> {
@@ -104,26 +102,32 @@ export async function runRecommend(args: RecommendArgs, io: RecommendIo): Promis
   };
   say(`reading ${args.ratings}`);
   const ds = await readRatingsFile(args.ratings, args.format);
-  const weights = args.mood ? moodWeights(ds, args.format, args.mood) : null;
+  const rows = movieFileRows(ds, args.format);
+  if (args.mood && rows === null) {
+    throw new RecommendUsageError(`--mood needs the movie file beside the ratings (movies.csv for mlcsv, u.item for ml100k) in ${dirname(ds.file)}`);
+  }
+  const movies = datasetMovies(ds, rows ?? undefined);
   const all = Int32Array.from({ length: ds.ratings.length }, (_, j) => j);
   say(`training the pipeline on ${ds.ratings.length} ratings (${ds.userIds.length} users, ${ds.itemIds.length} movies)`);
-  const served = await trainServedModel(ds, all, { holdoutBy: args.holdoutBy, seed: args.seed }, (stage) => say(`  ${stage}`));
-  const histories = historiesOf(ds, all);
+  const served = await trainServedModel(ds, all, movies, { holdoutBy: args.holdoutBy, seed: args.seed }, (stage) => say(`  ${stage}`));
+  const tastes = tastesOf(ds, all, movies);
+  // The bot's mood rule: candidates weigh at least 0.5 for the mood, and the fit is multiplied by 0.5 + 0.5 × weight.
+  const moodFactor = Float64Array.from(movies, (movie) => {
+    if (!args.mood) return 1;
+    const weight = movie.emotions[args.mood] ?? 0;
+    return weight >= 0.5 ? 0.5 + 0.5 * weight : 0;
+  });
   const file = await open(args.out, 'w');
-  let rows = 0;
+  let written = 0;
   try {
     let chunk: string[] = [];
     for (let user = 0; user < ds.userIds.length; user++) {
-      let candidates = unseenItems(ds.itemIds.length, histories.items[user]!);
-      let multipliers: Float64Array | undefined;
-      if (weights) {
-        // The bot's mood rule: candidates weigh at least 0.5 for the mood; fit multiplies by 0.5 + 0.5 × weight.
-        candidates = candidates.filter((item) => weights[item]! >= 0.5);
-        multipliers = Float64Array.from(candidates, (item) => 0.5 + 0.5 * weights[item]!);
-      }
-      const ranked = await served.ranker.rank({ history: histories.items[user]!, ratings: histories.ratings[user]!, candidates, multipliers, limit: args.k });
-      ranked.positions.forEach((position, r) => chunk.push(`${ds.userIds[user]}\t${ds.itemIds[candidates[position]!]}\t${r + 1}\n`));
-      rows += ranked.positions.length;
+      const taste = tastes[user]!;
+      const multipliers = Float64Array.from(moodFactor);
+      for (const { movie } of taste.ratings) multipliers[movie.id - 1] = 0;
+      const top = await servedTopK(served, taste, movies, multipliers, args.k);
+      top.forEach((item, r) => chunk.push(`${ds.userIds[user]}\t${ds.itemIds[item]}\t${r + 1}\n`));
+      written += top.length;
       if (chunk.length >= 5000 || user === ds.userIds.length - 1) {
         await file.write(chunk.join(''));
         chunk = [];
@@ -140,7 +144,7 @@ export async function runRecommend(args: RecommendArgs, io: RecommendIo): Promis
     ratings: ds.ratings.length,
     k: args.k,
     mood: args.mood,
-    rows,
+    rows: written,
     out: args.out,
     trainSeconds: served.trainSeconds,
     seconds: (performance.now() - started) / 1000,

@@ -6,7 +6,7 @@
  * const scorer = new SwappableScorer(await loadScorer(dir, log));
  * await scorer.swap(await OnnxScorer.load(newDir)); // requests in flight finish on the old model
  */
-import type { MovieScore, RankedCandidates, RankRequest, ScoreRequest, Scorer } from '../core/ports/scorer.ts';
+import type { MovieScore, RankedCandidates, RankRequest, ScoreRequest, Scorer, SimilarRequest } from '../core/ports/scorer.ts';
 
 interface Closable {
   close?: () => Promise<void>;
@@ -42,6 +42,13 @@ export class SwappableScorer implements Scorer {
     const scorer = this.current;
     if (!scorer.rank) return undefined;
     return (request) => this.track(scorer, () => scorer.rank!(request));
+  }
+
+  /** Present only while the serving model has the ranking pipeline. */
+  get similar(): ((request: SimilarRequest) => Promise<RankedCandidates>) | undefined {
+    const scorer = this.current;
+    if (!scorer.similar) return undefined;
+    return (request) => this.track(scorer, () => scorer.similar!(request));
   }
 
   score(request: ScoreRequest): Promise<MovieScore[]> {

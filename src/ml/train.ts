@@ -19,7 +19,7 @@ import { exportEaseOnnx, exportForestOnnx, exportSvdOnnx, FOREST_GRAPH_IO, SVD_G
 import { BEST_SVD_OPTIONS, float32ItemSide, predictFromVector, resolveSvdOptions, trainSvd } from './svd.ts';
 import type { RatingMatrix, SvdModel, SvdOptions } from './svd.ts';
 import { RATING_MAX_STARS, RATING_MIN_STARS, TrainingDataError, trainingDataHash, validateTrainingData } from './training-data.ts';
-import type { TrainingData } from './training-data.ts';
+import type { TrainingData, TrainingRating } from './training-data.ts';
 
 /**
  * Trains the bot's two models from {@link TrainingData} and packages them for serving:
@@ -109,22 +109,7 @@ export async function trainFeelmsModels(
   const dataSha256 = trainingDataHash(data);
 
   // --- SVD -------------------------------------------------------------------------------------
-  const ratings = latestRatings(data);
-  if (ratings.length === 0) throw new TrainingDataError('no ratings: the SVD needs at least one');
-  // Rated and favorited movies: the SVD learns from the ratings, the implicit model from both, and
-  // the two share this item index (favorited-only movies get the SVD's empty "unknown" rows).
-  const itemKeys = [...new Set([...ratings.map((r) => r.movieKey), ...data.favorites.map((f) => f.movieKey)])].sort(compare);
-  const userKeys = [...new Set(ratings.map((r) => r.userKey))].sort(compare);
-  const itemIndex = new Map(itemKeys.map((key, i) => [key, i]));
-  const userIndex = new Map(userKeys.map((key, i) => [key, i]));
-  const matrix: RatingMatrix = {
-    nUsers: userKeys.length,
-    nItems: itemKeys.length,
-    users: Int32Array.from(ratings, (r) => userIndex.get(r.userKey)!),
-    items: Int32Array.from(ratings, (r) => itemIndex.get(r.movieKey)!),
-    ratings: Float64Array.from(ratings, (r) => r.stars),
-    scale: { min: RATING_MIN_STARS, max: RATING_MAX_STARS },
-  };
+  const { ratings, itemKeys, userKeys, itemIndex, matrix } = indexRatings(data);
 
   let svdMetrics: ModelManifest['metrics']['svd'] = null;
   if (folds >= 2 && ratings.length >= folds * 2) {
@@ -189,14 +174,7 @@ export async function trainFeelmsModels(
 
   // --- Ranking pipeline --------------------------------------------------------------------------
   progress('pipeline', 0, 1);
-  const pipelineData = pipelineDataOf(data, ratings, itemIndex);
-  let pipeline: TrainedPipeline | null = null;
-  try {
-    pipeline = trainPipeline(pipelineData, { holdoutBy: 'time', seed, ...options.pipeline }, undefined, svd);
-  } catch (error) {
-    // Too little history for a ranker: the models still serve, and the bot ranks with the blend.
-    if (!(error instanceof PipelineDataError)) throw error;
-  }
+  const pipeline = trainRankingPipeline(data, ratings, itemIndex, svd, { seed, ...options.pipeline });
   progress('pipeline', 1, 1);
   await yieldToEventLoop();
 
@@ -259,6 +237,7 @@ export async function trainFeelmsModels(
             users: Array.from(pipeline.items.users),
             meanRating: Array.from(pipeline.items.meanRating),
             quality: Array.from(pipeline.items.quality),
+            recentUsers: Array.from(pipeline.items.recentUsers),
           },
         },
         }
@@ -273,12 +252,60 @@ export async function trainFeelmsModels(
 }
 
 
+/** The training ratings (the latest per user and movie) and the item and user indices every model shares. */
+export function indexRatings(data: TrainingData): {
+  ratings: TrainingRating[];
+  itemKeys: string[];
+  userKeys: string[];
+  itemIndex: Map<string, number>;
+  matrix: RatingMatrix;
+} {
+  const ratings = latestRatings(data);
+  if (ratings.length === 0) throw new TrainingDataError('no ratings: the SVD needs at least one');
+  // Rated and favorited movies: the SVD learns from the ratings, the implicit model from both, and
+  // the two share this item index (favorited-only movies get the SVD's empty "unknown" rows).
+  const itemKeys = [...new Set([...ratings.map((r) => r.movieKey), ...data.favorites.map((f) => f.movieKey)])].sort(compare);
+  const userKeys = [...new Set(ratings.map((r) => r.userKey))].sort(compare);
+  const itemIndex = new Map(itemKeys.map((key, i) => [key, i]));
+  const userIndex = new Map(userKeys.map((key, i) => [key, i]));
+  const matrix: RatingMatrix = {
+    nUsers: userKeys.length,
+    nItems: itemKeys.length,
+    users: Int32Array.from(ratings, (r) => userIndex.get(r.userKey)!),
+    items: Int32Array.from(ratings, (r) => itemIndex.get(r.movieKey)!),
+    ratings: Float64Array.from(ratings, (r) => r.stars),
+    scale: { min: RATING_MIN_STARS, max: RATING_MAX_STARS },
+  };
+  return { ratings, itemKeys, userKeys, itemIndex, matrix };
+}
+
+/**
+ * The ranking pipeline on the bot's data (ratings and favorites over the SVD's item index, held out
+ * by time unless `options.holdoutBy` says otherwise), with the already fitted SVD. Null when the
+ * history is too small for a ranker: the models still serve, and the bot ranks with the blend.
+ * `npm run recommend` and `evaluate --ranking` train through this same function.
+ */
+export function trainRankingPipeline(
+  data: TrainingData,
+  ratings: readonly TrainingRating[],
+  itemIndex: ReadonlyMap<string, number>,
+  svd: SvdModel,
+  options: Partial<PipelineOptions> = {},
+): TrainedPipeline | null {
+  try {
+    return trainPipeline(pipelineDataOf(data, ratings, itemIndex), { holdoutBy: 'time', ...options }, undefined, svd);
+  } catch (error) {
+    if (error instanceof PipelineDataError) return null;
+    throw error;
+  }
+}
+
 /**
  * The pipeline's events: every rating (with its stars) and every favorite (an implicit pick), over
  * the SVD's item index; users indexed in key order. Quality is the catalog's IMDb prior, the one
  * the cold start ranks by.
  */
-function pipelineDataOf(data: TrainingData, ratings: TrainingData['ratings'], itemIndex: ReadonlyMap<string, number>): PipelineData {
+function pipelineDataOf(data: TrainingData, ratings: readonly TrainingRating[], itemIndex: ReadonlyMap<string, number>): PipelineData {
   const favorites = data.favorites.filter((f) => itemIndex.has(f.movieKey));
   const userKeys = [...new Set([...ratings.map((r) => r.userKey), ...favorites.map((f) => f.userKey)])].sort(compare);
   const userIndex = new Map(userKeys.map((key, u) => [key, u]));

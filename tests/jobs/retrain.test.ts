@@ -15,6 +15,7 @@ import { trainFeelmsModels, writeModelFiles } from '../../src/ml/train.ts';
 import type { TrainingData } from '../../src/ml/training-data.ts';
 import { syncModel } from '../../src/jobs/model-sync.ts';
 import { retrain, type RetrainDeps } from '../../src/jobs/retrain.ts';
+import { splitHoldout } from '../../src/ml/holdout.ts';
 import { trainInWorker } from '../../src/jobs/train-in-worker.ts';
 import type { ModelFiles } from '../../src/ml/model-files.ts';
 import { freshSqlite, hasMysql, freshMysql, TEST_MYSQL_URL, type TestDatabase } from '../helpers/databases.ts';
@@ -91,6 +92,28 @@ describe('retraining', () => {
     expect(d.scorer.name).toBe(`onnx:${good.manifest.version}`);
     expect(await store.activeVersion()).toBeNull();
   }, 60_000);
+
+  it('GIVEN a candidate whose stars are as good but whose ranking is worse THEN the NDCG gate rejects it and the serving model stays', async () => {
+    const d = deps({});
+    // Serving: the same training data the retrain job will use (its holdout left out), so the two
+    // SVDs are identical and only the ranking differs.
+    const good = await trainHere(splitHoldout(SMALL, 0.1).train);
+    await writeModelFiles(d.modelsDir, good);
+    await d.scorer.swap(await OnnxScorer.load(d.modelsDir));
+    // The same SVD (same ratings and seed), but an implicit model that keeps one neighbour per
+    // movie and a ranker told to ignore it: its stars match, its picks do not.
+    const crippled = async (data: TrainingData): Promise<ModelFiles> => {
+      const models = await trainFeelmsModels(data, { folds: 0, pipeline: { ease: { neighbours: 1 }, implicitBlend: 0, forest: { trees: 1, maxDepth: 1 } } });
+      return { files: models.files, manifest: models.manifest };
+    };
+    const outcome = await retrain({ ...d, train: crippled });
+    expect(outcome.status).toBe('rejected');
+    if (outcome.status !== 'rejected') return;
+    expect(outcome.reason).toMatch(/holdout NDCG@10 .* is worse than the serving model's/);
+    expect(outcome.candidateNdcg!).toBeLessThan(outcome.servingNdcg!);
+    expect(d.scorer.name).toBe(`onnx:${good.manifest.version}`);
+    expect(await store.activeVersion()).toBeNull();
+  }, 120_000);
 
   it('GIVEN a candidate that does not load THEN it is rejected and the serving model stays', async () => {
     const d = deps({});

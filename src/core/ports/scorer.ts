@@ -54,6 +54,14 @@ export interface RankRequest extends ScoreRequest {
   limit: number;
 }
 
+/** "More like this": movies like `seed`, in the order this user would pick them. */
+export interface SimilarRequest {
+  seed: Movie;
+  user: UserTaste;
+  candidates: readonly Movie[];
+  limit: number;
+}
+
 /** The ranking of a RankRequest: indices into `candidates`, best first. */
 export interface RankedCandidates {
   positions: ArrayLike<number>;
@@ -82,4 +90,10 @@ export interface Scorer {
    * them after the ranked ones by its quality prior.
    */
   rank?(request: RankRequest): Promise<RankedCandidates>;
+  /**
+   * Optional: the candidates most like `seed` by the implicit item model (people who pick one pick
+   * the other), ordered by the ranking pipeline for this user, excluding the seed and the user's
+   * rated and favorited movies. Empty when the models do not know the seed.
+   */
+  similar?(request: SimilarRequest): Promise<RankedCandidates>;
 }

@@ -12,8 +12,8 @@ import type { RatingsDataset } from '../datasets.ts';
 import { rankingMetricsAtK, temporalSplit } from '../ranking.ts';
 import { topIndices } from '../../shared/top-indices.ts';
 import { evaluateTopK, stratifiedSplit, testItemsByUser } from './ms-protocol.ts';
-import { historiesOf, trainServedModel, unseenItems } from './served-ranking.ts';
-import type { PipelineOptions, PipelineStage } from '../train/pipeline.ts';
+import { datasetMovies, servedTopK, tastesOf, trainServedModel } from './served-ranking.ts';
+import type { PipelineOptions } from '../train/pipeline.ts';
 
 export const RANKING_PROTOCOLS = ['ms', 'time'] as const;
 export type RankingProtocol = (typeof RANKING_PROTOCOLS)[number];
@@ -46,14 +46,15 @@ export async function evaluateRankingProtocol(
   ds: RatingsDataset,
   protocol: RankingProtocol,
   options: Partial<PipelineOptions> = {},
-  onStage?: (stage: PipelineStage | 'ranking') => void,
+  onStage?: (stage: 'svd' | 'pipeline' | 'load' | 'ranking') => void,
 ): Promise<ProtocolReport> {
   const started = performance.now();
   const { train, test } = protocol === 'ms' ? stratifiedSplit(ds) : temporalSplit(ds, 0.2);
   // The bot learns what a user turns to next, so the time protocol holds out by time as well.
-  const served = await trainServedModel(ds, train, { holdoutBy: protocol === 'time' ? 'time' : 'random', ...options }, onStage);
+  const movies = datasetMovies(ds);
+  const served = await trainServedModel(ds, train, movies, { holdoutBy: protocol === 'time' ? 'time' : 'random', ...options }, onStage);
   onStage?.('ranking');
-  const histories = historiesOf(ds, train);
+  const tastes = tastesOf(ds, train, movies);
   const nItems = ds.itemIds.length;
   const trainCount = new Float64Array(nItems);
   for (const j of train) trainCount[ds.items[j]!]!++;
@@ -72,29 +73,35 @@ export async function evaluateRankingProtocol(
           }
           return byUser;
         })();
-  const trainedItems = Int32Array.from({ length: nItems }, (_, i) => i).filter((i) => trainCount[i]! > 0);
-  const candidatesOf = (user: number): Int32Array => {
-    const history = histories.items[user]!;
-    if (protocol === 'ms') return unseenItems(nItems, history);
-    const seen = new Set(history);
-    return trainedItems.filter((i) => !seen.has(i));
+  /** The candidates, as the bot passes them: a multiplier per movie, 0 for those that are not. */
+  const multipliersOf = (user: number): Float64Array => {
+    const multipliers = new Float64Array(nItems);
+    // ms: every movie the user did not rate in train; time: only movies seen in training.
+    for (let i = 0; i < nItems; i++) multipliers[i] = protocol === 'ms' || trainCount[i]! > 0 ? 1 : 0;
+    for (const { movie } of tastes[user]!.ratings) multipliers[movie.id - 1] = 0;
+    return multipliers;
   };
-  const best = (scores: ArrayLike<number>, candidates: Int32Array) =>
+  const best = (scores: ArrayLike<number>, multipliers: Float64Array) =>
     Int32Array.from(
-      topIndices(candidates.length, K, (a, b) => scores[a]! > scores[b]! || (scores[a] === scores[b] && candidates[a]! < candidates[b]!)),
-      (c) => candidates[c]!,
+      topIndices(nItems, K, (a, b) => {
+        const x = multipliers[a]! > 0 ? scores[a]! : Number.NEGATIVE_INFINITY;
+        const y = multipliers[b]! > 0 ? scores[b]! : Number.NEGATIVE_INFINITY;
+        return x > y || (x === y && a < b);
+      }).filter((i) => multipliers[i]! > 0),
     );
 
   const lists = { popularity: new Map<number, Int32Array>(), svd: new Map<number, Int32Array>(), implicit: new Map<number, Int32Array>(), served: new Map<number, Int32Array>() };
-  const svd = served.trained.svd;
+  const itemOf = Int32Array.from(movies, (movie) => served.itemIndex.get(movie.key) ?? -1);
   for (const user of [...relevant.keys()].sort((a, b) => a - b)) {
-    const candidates = candidatesOf(user);
-    lists.popularity.set(user, best(Float64Array.from(candidates, (i) => trainCount[i]!), candidates));
-    lists.svd.set(user, best(Float64Array.from(candidates, (i) => svd.estimate(user, i)), candidates));
-    const implicit = await served.ranker.implicitScores(histories.items[user]!);
-    lists.implicit.set(user, best(Float64Array.from(candidates, (i) => implicit[i]!), candidates));
-    const ranked = await served.ranker.rank({ history: histories.items[user]!, ratings: histories.ratings[user]!, candidates, limit: K });
-    lists.served.set(user, Int32Array.from(ranked.positions, (c) => candidates[c]!));
+    const multipliers = multipliersOf(user);
+    const taste = tastes[user]!;
+    lists.popularity.set(user, best(trainCount, multipliers));
+    const svdUser = served.userIndex.get(`user:${ds.userIds[user]!}`) ?? -1;
+    lists.svd.set(user, best(Float64Array.from(itemOf, (item) => served.svd.estimate(svdUser, item)), multipliers));
+    const history = taste.ratings.map(({ movie }) => itemOf[movie.id - 1]!).filter((item) => item >= 0);
+    const implicit = await served.ranker.pipeline.implicitScores(history);
+    lists.implicit.set(user, best(Float64Array.from(itemOf, (item) => (item >= 0 ? implicit[item]! : 0)), multipliers));
+    lists.served.set(user, await servedTopK(served, taste, movies, multipliers, K));
   }
   await served.ranker.close();
 

@@ -25,7 +25,7 @@ export const pipelineMetaSchema = z.object({
   shortlist: z.number().int().positive(),
   implicitBlend: z.number().min(0),
   foldIn: z.object({ factorRegularization: z.number(), biasRegularization: z.number(), priorCount: z.number(), biasPriorCount: z.number().optional() }),
-  items: z.object({ users: z.array(z.number()), meanRating: z.array(z.number()), quality: z.array(z.number()) }),
+  items: z.object({ users: z.array(z.number()), meanRating: z.array(z.number()), quality: z.array(z.number()), recentUsers: z.array(z.number()) }),
 });
 export type PipelineMeta = z.infer<typeof pipelineMetaSchema>;
 
@@ -97,6 +97,7 @@ export class PipelineRanker {
       users: Float32Array.from(meta.items.users),
       meanRating: Float32Array.from(meta.items.meanRating),
       quality: Float32Array.from(meta.items.quality),
+      recentUsers: Float32Array.from(meta.items.recentUsers),
     };
   }
 
@@ -117,7 +118,7 @@ export class PipelineRanker {
   static async load(bundle: PipelineBundle, options: RuntimeOptions = {}): Promise<PipelineRanker> {
     const meta = pipelineMetaSchema.parse(bundle.meta);
     const n = meta.nItems;
-    for (const key of ['users', 'meanRating', 'quality'] as const) {
+    for (const key of ['users', 'meanRating', 'quality', 'recentUsers'] as const) {
       if (meta.items[key].length !== n) throw new RangeError(`pipeline item statistics "${key}" has ${meta.items[key].length} entries for ${n} items`);
     }
     const parameters = readSvdGraphParameters(bundle.svd);

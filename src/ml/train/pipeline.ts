@@ -222,7 +222,12 @@ export function exportPipeline(trained: TrainedPipeline, version: string): Pipel
       shortlist: trained.options.shortlist,
       implicitBlend: trained.options.implicitBlend,
       foldIn: resolveFoldInOptions(trained.options.foldIn),
-      items: { users: Array.from(trained.items.users), meanRating: Array.from(trained.items.meanRating), quality: Array.from(trained.items.quality) },
+      items: {
+        users: Array.from(trained.items.users),
+        meanRating: Array.from(trained.items.meanRating),
+        quality: Array.from(trained.items.quality),
+        recentUsers: Array.from(trained.items.recentUsers),
+      },
     },
   };
 }
@@ -247,7 +252,30 @@ function itemStatistics(data: PipelineData, records: Int32Array, histories: read
   const meanRating = Float32Array.from(sum, (s, i) => shrunkMean(s, count[i]!, globalMean));
   const span = data.scale.max - data.scale.min;
   const quality = data.itemQuality ?? Float32Array.from(meanRating, (m) => (m - data.scale.min) / span);
-  return { users, meanRating, quality };
+  return { users, meanRating, quality, recentUsers: recentUsers(data, records) };
+}
+
+/** Distinct users per item among the events in the newest fifth of the records' time span (zeros without timestamps). */
+function recentUsers(data: PipelineData, records: Int32Array): Float32Array {
+  const counts = new Float32Array(data.nItems);
+  const { timestamps } = data;
+  if (!timestamps || records.length === 0) return counts;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const j of records) {
+    first = Math.min(first, timestamps[j]!);
+    last = Math.max(last, timestamps[j]!);
+  }
+  const since = last - 0.2 * (last - first);
+  const seen = new Set<number>();
+  for (const j of records) {
+    if (timestamps[j]! < since) continue;
+    const pair = data.users[j]! * data.nItems + data.items[j]!;
+    if (seen.has(pair)) continue;
+    seen.add(pair);
+    counts[data.items[j]!]!++;
+  }
+  return counts;
 }
 
 /** The `k` best scores among items not in `seen`, best first; ties go to the lower index. */
