@@ -2,8 +2,9 @@
  * `npm run train -- [--ratings FILE --format ml100k|mlcsv|ml1m | --community DIR] [--out DIR]
  *                    [--users 1000 --seed 42] [--json]`
  *
- * Trains the SVD and the random forest and writes svd.onnx, forest.onnx and manifest.json. With no
- * data arguments it trains on the default data: the simulated community (1,000 users, seed 42, the
+ * Trains the SVD, the favorite forest and the ranking pipeline (implicit model + ranker) and writes
+ * svd.onnx, forest.onnx, implicit.onnx, ranker.onnx and manifest.json. With no data arguments it
+ * trains on the default data: the simulated community (1,000 users, seed 42, the
  * year to 2026-11-24) over the default catalog, which is how the committed models/ were made.
  */
 import { parseArgs } from 'node:util';
@@ -88,7 +89,7 @@ runCli(async () => {
     console.log(JSON.stringify(summary));
     return;
   }
-  console.log(`Wrote ${values.out}/svd.onnx, forest.onnx and manifest.json (version ${models.manifest.version}) in ${seconds.toFixed(1)} s.`);
+  console.log(`Wrote ${values.out}/: ${[...Object.keys(models.files), 'manifest.json'].join(", ")} (version ${models.manifest.version}) in ${seconds.toFixed(1)} s.`);
   const { svd, forest } = models.metrics;
   if (svd) console.log(`  SVD, ${svd.folds}-fold CV: RMSE ${svd.rmse.toFixed(4)}, MAE ${svd.mae.toFixed(4)} on ${svd.ratings} ratings`);
   if (forest) {

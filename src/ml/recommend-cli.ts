@@ -1,7 +1,8 @@
 /**
  * `npm run recommend -- --ratings FILE --format FMT --k 10 --out recs.tsv [--mood M]`: trains the
  * served pipeline on FILE and writes every user's top-k unseen movies as `user<TAB>item<TAB>rank`
- * with the file's own ids. Ranking goes through PipelineRanker, as in the bot; `--mood` adds the
+ * with the file's own ids. It trains and ranks through the bot's own functions
+ * (evaluate/served-ranking.ts: the bot's training steps, the scorer's TasteRanker); `--mood` adds the
  * bot's mood filter (weight ≥ 0.5) and mood multiplier, from the movie file next to the ratings.
  */
 import { existsSync } from 'node:fs';

@@ -174,7 +174,8 @@ export async function trainFeelmsModels(
 
   // --- Ranking pipeline --------------------------------------------------------------------------
   progress('pipeline', 0, 1);
-  const pipeline = trainRankingPipeline(data, ratings, itemIndex, svd, { seed, ...options.pipeline });
+  // The pipeline folds users in as the scorer will serve them: with this training's fold-in settings.
+  const pipeline = trainRankingPipeline(data, ratings, itemIndex, svd, { seed, foldIn: foldInOptions, ...options.pipeline });
   progress('pipeline', 1, 1);
   await yieldToEventLoop();
 
@@ -318,7 +319,8 @@ function pipelineDataOf(data: TrainingData, ratings: readonly TrainingRating[], 
   const itemQuality = new Float32Array(itemIndex.size);
   for (const [key, i] of itemIndex) {
     const movie = byKey.get(key);
-    itemQuality[i] = movie ? prior(movie) : 0.5;
+    // NaN: no IMDb figures (MovieLens titles); the pipeline then uses the movie's own mean rating.
+    itemQuality[i] = movie && movie.imdbRating !== null ? prior(movie) : Number.NaN;
   }
   return {
     nUsers: userKeys.length,

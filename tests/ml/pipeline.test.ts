@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogMovie } from '../../src/catalog/catalog-movie.ts';
+import type { UserTaste } from '../../src/core/ports/scorer.ts';
 import { parseRatings } from '../../src/ml/datasets.ts';
-import { historiesOf, pipelineDataOf, servedTopK, trainServedModel, unseenItems } from '../../src/ml/evaluate/served-ranking.ts';
+import { datasetMovies, servedTopK, tastesOf, trainingDataOf, trainServedModel, unseenMultipliers } from '../../src/ml/evaluate/served-ranking.ts';
 import type { ServedModel } from '../../src/ml/evaluate/served-ranking.ts';
 import { foldInUser } from '../../src/ml/fold-in.ts';
 import { PipelineRanker } from '../../src/ml/serve/pipeline-ranker.ts';
 import type { PipelineBundle, RankRequest } from '../../src/ml/serve/pipeline-ranker.ts';
-import { float32ItemSide, predictFromVector } from '../../src/ml/svd.ts';
+import { BEST_SVD_OPTIONS, float32ItemSide, predictFromVector } from '../../src/ml/svd.ts';
 import { easeScores } from '../../src/ml/train/ease.ts';
 import { bestUnseen, exportPipeline, resolvePipelineOptions, trainPipeline } from '../../src/ml/train/pipeline.ts';
 import type { PipelineData, PipelineOptions, PipelineStage, TrainedPipeline } from '../../src/ml/train/pipeline.ts';
@@ -83,7 +85,7 @@ function userView(data: PipelineData, user: number): UserView {
     if (Number.isFinite(data.ratings[j]!)) ratings.push({ item: data.items[j]!, stars: data.ratings[j]! });
   });
   const history = Int32Array.from(seen).sort();
-  return { history, ratings, candidates: unseenItems(N_ITEMS, history) };
+  return { history, ratings, candidates: Int32Array.from({ length: N_ITEMS }, (_, i) => i).filter((i) => !seen.has(i)) };
 }
 
 /** Candidates sorted by implicit × multiplier (descending), ties to the lower position: the documented retrieval order. */
@@ -315,11 +317,9 @@ describe('served ranking pipeline on planted groups', () => {
     await expect(PipelineRanker.load(shortStats)).rejects.toThrow(/item statistics "users" has 27 entries for 28 items/);
     const shortQuality = { ...bundle, meta: { ...bundle.meta, items: { ...bundle.meta.items, quality: [] } } };
     await expect(PipelineRanker.load(shortQuality)).rejects.toThrow(/"quality"/);
-    const pad = (values: number[]) => [...values, 0];
-    const moreItems = {
-      ...bundle,
-      meta: { ...bundle.meta, nItems: N_ITEMS + 1, items: { users: pad(bundle.meta.items.users), meanRating: pad(bundle.meta.items.meanRating), quality: pad(bundle.meta.items.quality) } },
-    };
+    // Every item statistic padded to one more item: only the graphs disagree.
+    const padded = Object.fromEntries(Object.entries(bundle.meta.items).map(([key, values]) => [key, [...values, 0]])) as PipelineBundle['meta']['items'];
+    const moreItems = { ...bundle, meta: { ...bundle.meta, nItems: N_ITEMS + 1, items: padded } };
     await expect(PipelineRanker.load(moreItems)).rejects.toThrow(/SVD graph has 28 items, the pipeline 29/);
     await expect(PipelineRanker.load({ ...bundle, meta: { ...bundle.meta, shortlist: 0 } })).rejects.toThrow();
     // The graphs swapped: the implicit graph's I/O is checked on load.
@@ -356,7 +356,8 @@ describe('pipeline training options', () => {
   });
 });
 
-describe('offline ranking goes through the served ranker', () => {
+
+describe('offline ranking goes through the bot’s TasteRanker (served-ranking.ts)', () => {
   /** The planted data as an ml100k file (ratings only), raw ids offset so they differ from dense indices. */
   const text = (() => {
     const data = plantedData(3);
@@ -370,45 +371,146 @@ describe('offline ranking goes through the served ranker', () => {
   })();
   const ds = parseRatings(text, 'ml100k', 'planted');
   const all = Int32Array.from({ length: ds.ratings.length }, (_, j) => j);
+  const movies = datasetMovies(ds);
+  const tastes = tastesOf(ds, all, movies);
+  /** The planted group test in the file's raw ids (the file has no view-only items). */
+  const inGroup = (user: number) => (movie: number) => inGroupOf(Number(ds.userIds[user]) - 1000)(Number(ds.itemIds[movie]) - 500);
   let served: ServedModel;
 
   beforeAll(async () => {
-    served = await trainServedModel(ds, all, OPTIONS);
+    served = await trainServedModel(ds, all, movies, OPTIONS);
   });
   afterAll(async () => {
     await served?.ranker.close();
   });
 
-  it('servedTopK is ranker.rank over the user’s unseen items', async () => {
-    const histories = historiesOf(ds, all);
-    for (let user = 0; user < ds.userIds.length; user += 7) {
-      const history = histories.items[user]!;
-      const candidates = unseenItems(ds.itemIds.length, history);
-      const direct = await served.ranker.rank({ history, ratings: histories.ratings[user]!, candidates, limit: 5 });
-      const top = await servedTopK(served.ranker, histories, user, 5);
-      expect([...top]).toEqual(Array.from(direct.positions, (p) => candidates[p]!));
-      expect(top).toHaveLength(5);
-      // With the caller's candidates.
-      const own = Int32Array.from(candidates.filter((_, c) => c % 3 === 0));
-      const restricted = await servedTopK(served.ranker, histories, user, 3, () => own);
-      const directOwn = await served.ranker.rank({ history, ratings: histories.ratings[user]!, candidates: own, limit: 3 });
-      expect([...restricted]).toEqual(Array.from(directOwn.positions, (p) => own[p]!));
-    }
+  /** What TasteRanker does, spelled out: movies → the model's item indices, PipelineRanker.rank, back to positions in `movies`. */
+  async function rankByHand(model: ServedModel, taste: UserTaste, multipliers: ArrayLike<number>, limit: number): Promise<number[]> {
+    const itemOf = movies.map((movie) => model.itemIndex.get(movie.key) ?? -1);
+    const known = movies.map((_, c) => c).filter((c) => itemOf[c]! >= 0 && multipliers[c]! > 0);
+    const rated = taste.ratings.filter(({ movie }) => model.itemIndex.has(movie.key));
+    const history = Int32Array.from(new Set(rated.map(({ movie }) => model.itemIndex.get(movie.key)!))).sort();
+    const ranked = await model.ranker.pipeline.rank({
+      history,
+      ratings: rated.map(({ movie, stars }) => ({ item: model.itemIndex.get(movie.key)!, stars })),
+      candidates: known.map((c) => itemOf[c]!),
+      multipliers: known.map((c) => multipliers[c]!),
+      limit,
+    });
+    return Array.from(ranked.positions, (p) => known[p]!);
+  }
+
+  it('maps the file onto frozen Movies keyed by raw id, the bot’s training data and its tastes', () => {
+    expect(Object.isFrozen(movies)).toBe(true);
+    expect(movies).toHaveLength(ds.itemIds.length);
+    movies.forEach((movie, i) => {
+      expect(movie).toMatchObject({ id: i + 1, key: `ratings:${ds.itemIds[i]}`, title: `#${ds.itemIds[i]}`, genres: [], emotions: {}, imdbRating: null });
+    });
+    // With the movie file's rows, by raw id.
+    const row: CatalogMovie = {
+      source: 'movielens', sourceId: ds.itemIds[1]!, title: 'Toy Story', year: 1995, runtimeMinutes: 81, genres: ['Animation', 'Comedy'],
+      certificate: null, imdbRating: 8.3, imdbVotes: 1000, criticScore: null, director: null, cast: [], posterUrl: null, overview: null, imdbId: null,
+      emotions: { happy: 0.9 },
+    };
+    const described = datasetMovies(ds, new Map([[row.sourceId, row]]));
+    expect(described[1]).toMatchObject({ id: 2, key: `ratings:${row.sourceId}`, title: 'Toy Story', year: 1995, genres: ['Animation', 'Comedy'], emotions: { happy: 0.9 } });
+    expect(described[0]).toEqual(movies[0]);
+
+    const data = trainingDataOf(ds, all, movies);
+    expect(data.movies).toEqual([...movies]);
+    expect(data.interactions).toEqual([]);
+    expect(data.favorites).toEqual([]);
+    expect(data.ratings).toHaveLength(ds.ratings.length);
+    data.ratings.forEach((rating, j) => {
+      expect(rating).toEqual({ userKey: `user:${ds.userIds[ds.users[j]!]}`, movieKey: movies[ds.items[j]!]!.key, stars: ds.ratings[j], at: new Date(ds.timestamps[j]!) });
+    });
+    expect(data.ratings[0]!.at.getTime()).toBe(880000000 * 1000);
+    expect(trainingDataOf(ds, all.subarray(5, 15), movies).ratings).toEqual(data.ratings.slice(5, 15));
+
+    expect(tastes).toHaveLength(ds.userIds.length);
+    const pairs = new Set(Array.from(all, (j) => `${ds.users[j]}:${ds.items[j]}`));
+    expect(tastes.reduce((sum, taste) => sum + taste.ratings.length, 0)).toBe(pairs.size);
+    tastes.forEach((taste, user) => {
+      expect(taste.userId).toBe(user + 1);
+      expect(taste.favorites).toEqual([]);
+      expect(taste.viewCount).toBe(taste.ratings.length);
+      expect(new Set(taste.ratings.map(({ movie }) => movie.key)).size).toBe(taste.ratings.length);
+      for (const { movie } of taste.ratings) {
+        expect(movies[movie.id - 1]).toBe(movie);
+        expect(pairs.has(`${user}:${movie.id - 1}`)).toBe(true);
+      }
+    });
+    // The re-rating replaced user 1000's first rating.
+    expect(tastes[0]!.ratings.filter(({ movie }) => movie.id - 1 === ds.items[0])).toEqual([{ movie: movies[ds.items[0]!], stars: 1 }]);
   });
 
-  it('keeps each user’s distinct items ascending and their latest rating', () => {
-    const histories = historiesOf(ds, all);
-    const first = ds.items[0]!;
-    expect(histories.ratings[0]!.filter((r) => r.item === first)).toEqual([{ item: first, stars: 1 }]);
-    for (let user = 0; user < ds.userIds.length; user++) {
-      const items = histories.items[user]!;
-      expect([...items]).toEqual([...new Set(items)].sort((a, b) => a - b));
-      expect(histories.ratings[user]!.map((r) => r.item).sort((a, b) => a - b)).toEqual([...items]);
+  it('clamps half stars to the bot’s 1–5 stars', () => {
+    const halves = parseRatings('userId,movieId,rating,timestamp\n1,10,0.5,100\n1,11,4.5,200\n2,10,5,300\n', 'mlcsv', 'halves');
+    const records = Int32Array.of(0, 1, 2);
+    const halfMovies = datasetMovies(halves);
+    expect(trainingDataOf(halves, records, halfMovies).ratings.map((r) => r.stars)).toEqual([1, 4.5, 5]);
+    expect(tastesOf(halves, records, halfMovies).map((taste) => taste.ratings.map((r) => r.stars))).toEqual([[1, 4.5], [5]]);
+  });
+
+  it('trains as `npm run train` does: one item index by movie key, the full-data SVD inside the pipeline', () => {
+    const keys = [...new Set(movies.map((movie) => movie.key))].sort();
+    expect([...served.itemIndex]).toEqual(keys.map((key, i) => [key, i]));
+    expect([...served.userIndex.keys()]).toEqual(ds.userIds.map((id) => `user:${id}`).sort());
+    expect(served.trained.svd).toBe(served.svd);
+    expect(served.svd.nItems).toBe(keys.length);
+    expect(served.svd.factors).toBe(BEST_SVD_OPTIONS.factors);
+    expect(served.trained.ease.nItems).toBe(keys.length);
+    expect(served.ranker.pipeline.nItems).toBe(keys.length);
+    // trainRankingPipeline's default holdout is by time; the given options reach the pipeline.
+    expect(served.trained.options).toMatchObject({ holdoutBy: 'time', seed: 1, shortlist: 15 });
+  });
+
+  it('servedTopK is TasteRanker.rank over the movies with multiplier > 0, i.e. PipelineRanker over their item indices', async () => {
+    const rng = createRng(4);
+    for (let user = 0; user < ds.userIds.length; user += 7) {
+      const taste = tastes[user]!;
+      const unseen = unseenMultipliers(taste, movies.length);
+      const rated = new Set(taste.ratings.map(({ movie }) => movie.id - 1));
+      expect(Array.from(unseen)).toEqual(movies.map((_, c) => (rated.has(c) ? 0 : 1)));
+
+      const top = await servedTopK(served, taste, movies, unseen, 5);
+      expect(top).toHaveLength(5);
+      expect([...top]).toEqual(Array.from((await served.ranker.rank({ mood: 'happy', user: taste, candidates: movies, multipliers: unseen, limit: 5 })).positions));
+      expect([...top]).toEqual(await rankByHand(served, taste, unseen, 5));
+      // The planted groups survive the mapping: the best three are the user's own group's.
+      expect([...top].slice(0, 3).every(inGroup(user)), `user ${user}: ${[...top].join(',')}`).toBe(true);
+      // A fresh (unfrozen) copy of the list ranks the same (the item-index cache is per frozen list).
+      expect([...(await servedTopK(served, taste, [...movies], unseen, 5))]).toEqual([...top]);
+
+      // Mood-like multipliers with zeros: only those > 0 come back, all of them, in the pipeline's order.
+      const multipliers = Float64Array.from(unseen, (m) => (m > 0 && rng.next() >= 0.3 ? 0.5 + 0.5 * rng.next() : 0));
+      const ranked = await servedTopK(served, taste, movies, multipliers, movies.length);
+      expect(ranked).toHaveLength(multipliers.filter((m) => m > 0).length);
+      for (const c of ranked) expect(multipliers[c]).toBeGreaterThan(0);
+      expect([...ranked]).toEqual(await rankByHand(served, taste, multipliers, movies.length));
     }
-    expect([...unseenItems(6, Int32Array.of(0, 2, 5))]).toEqual([1, 3, 4]);
-    const data = pipelineDataOf(ds, all);
-    expect(data.nItems).toBe(ds.itemIds.length);
-    expect(data.users).toHaveLength(ds.ratings.length);
-    expect(data.timestamps![0]).toBe(880000000 * 1000);
+    await expect(servedTopK(served, tastes[0]!, movies, new Float64Array(3), 5)).rejects.toThrow(/3 multipliers for/);
+  });
+
+  it('never ranks a movie the models never saw, whatever its multiplier', async () => {
+    const hidden = ds.items[0]!;
+    const records = all.filter((j) => ds.items[j] !== hidden);
+    const partial = await trainServedModel(ds, records, movies, OPTIONS);
+    try {
+      expect(partial.itemIndex.has(movies[hidden]!.key)).toBe(false);
+      expect(partial.itemIndex.size).toBe(movies.length - 1);
+      const partialTastes = tastesOf(ds, records, movies);
+      for (const user of [0, 9, GROUP_USERS + 2]) {
+        const taste = partialTastes[user]!;
+        const multipliers = unseenMultipliers(taste, movies.length);
+        multipliers[hidden] = 1000;
+        const ranked = await servedTopK(partial, taste, movies, multipliers, movies.length);
+        expect([...ranked]).not.toContain(hidden);
+        expect(ranked).toHaveLength(movies.length - 1 - taste.ratings.length);
+        expect([...ranked]).toEqual(await rankByHand(partial, taste, multipliers, movies.length));
+      }
+    } finally {
+      await partial.ranker.close();
+    }
   });
 });

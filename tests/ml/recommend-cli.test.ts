@@ -165,13 +165,17 @@ describe('recommend CLI on a ratings file', () => {
     writeFileSync(file, '1\t1\t5\t880000000\n2\t2\t4\t880000001\n');
     const { code, stderr } = await cli(['--ratings', file, '--format', 'ml100k', '--out', join(dir, 'o.tsv'), '--mood', 'happy']);
     expect(code).toBe(2);
-    expect(stderr.join('\n')).toContain(`--mood needs the movie file ${join(dir, 'u.item')}`);
+    // It names the file the format needs and the directory it must be in.
+    expect(stderr[0]).toMatch(/^recommend: --mood needs the movie file /);
+    expect(stderr[0]).toContain('u.item for ml100k');
+    expect(stderr[0]).toContain(dir);
 
     const csv = join(dir, 'ratings.csv');
     writeFileSync(csv, 'userId,movieId,rating,timestamp\n1,1,5,880000000\n');
     const fromCsv = await cli(['--ratings', csv, '--format', 'mlcsv', '--out', join(dir, 'o.tsv'), '--mood', 'happy']);
     expect(fromCsv.code).toBe(2);
-    expect(fromCsv.stderr.join('\n')).toContain(join(dir, 'movies.csv'));
+    expect(fromCsv.stderr[0]).toContain('movies.csv for mlcsv');
+    expect(fromCsv.stderr[0]).toContain(dir);
   });
 
   it('fails with exit code 1 on a missing or malformed ratings file', async () => {

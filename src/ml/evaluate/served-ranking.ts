@@ -70,10 +70,21 @@ function userKeyOf(ds: RatingsDataset, user: number): string {
   return `user:${ds.userIds[user]!}`;
 }
 
-/** Each user's rated movies in these records (the latest rating per movie), as the bot's UserTaste. */
+/**
+ * Each user's rated movies in these records, as the bot's UserTaste: the latest rating per movie by
+ * time (ties: the later in the file), as training keeps it.
+ */
 export function tastesOf(ds: RatingsDataset, records: Int32Array, movies: readonly Movie[]): UserTaste[] {
   const latest = Array.from({ length: ds.userIds.length }, () => new Map<number, number>());
-  for (const j of records) latest[ds.users[j]!]!.set(ds.items[j]!, Math.max(1, Math.min(5, ds.ratings[j]!)));
+  const latestAt = Array.from({ length: ds.userIds.length }, () => new Map<number, number>());
+  for (const j of records) {
+    const user = ds.users[j]!;
+    const item = ds.items[j]!;
+    const at = ds.timestamps[j]!;
+    if ((latestAt[user]!.get(item) ?? Number.NEGATIVE_INFINITY) > at) continue;
+    latestAt[user]!.set(item, at);
+    latest[user]!.set(item, Math.max(1, Math.min(5, ds.ratings[j]!)));
+  }
   return latest.map((byItem, user) => ({
     userId: user + 1,
     ratings: [...byItem].map(([item, stars]) => ({ movie: movies[item]!, stars })),

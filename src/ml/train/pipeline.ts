@@ -33,7 +33,7 @@ export interface PipelineData {
   /** Stars where the event is a rating; NaN for views and favorites. */
   ratings: Float64Array;
   scale: RatingScale;
-  /** Per item 0–1; absent → the shrunk mean rating, rescaled. */
+  /** Per item 0–1; absent or NaN → the shrunk mean rating, rescaled. */
   itemQuality?: Float32Array;
   /** When each event happened (ms); needed for a `time` holdout. */
   timestamps?: Float64Array;
@@ -251,7 +251,11 @@ function itemStatistics(data: PipelineData, records: Int32Array, histories: read
   const globalMean = n > 0 ? total / n : (data.scale.min + data.scale.max) / 2;
   const meanRating = Float32Array.from(sum, (s, i) => shrunkMean(s, count[i]!, globalMean));
   const span = data.scale.max - data.scale.min;
-  const quality = data.itemQuality ?? Float32Array.from(meanRating, (m) => (m - data.scale.min) / span);
+  const fromRatings = (i: number) => (meanRating[i]! - data.scale.min) / span;
+  const quality = Float32Array.from(meanRating, (_, i) => {
+    const given = data.itemQuality?.[i];
+    return given !== undefined && Number.isFinite(given) ? given : fromRatings(i);
+  });
   return { users, meanRating, quality, recentUsers: recentUsers(data, records) };
 }
 
