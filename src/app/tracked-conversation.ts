@@ -2,7 +2,7 @@
  * Wraps the conversation so shutdown can wait for in-flight turns and /metrics can count them.
  * Adapters receive this wrapper; the core does not know about it.
  */
-import type { Conversation, Inbound, Turn } from '../core/conversation/turn.ts';
+import type { Completion, CompletionRequest, Conversation, Inbound, Turn } from '../core/conversation/turn.ts';
 import type { Metrics } from '../infra/http/http-server.ts';
 
 export class TrackedConversation implements Conversation {
@@ -23,6 +23,11 @@ export class TrackedConversation implements Conversation {
       this.inFlight--;
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
+  }
+
+  /** Suggestions while typing (autocomplete): not a turn, so neither counted nor waited for. */
+  complete(request: CompletionRequest): Promise<Completion[]> {
+    return this.inner.complete ? this.inner.complete(request) : Promise.resolve([]);
   }
 
   get pending(): number {

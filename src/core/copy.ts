@@ -37,6 +37,11 @@ function favoriteChanceWord(probability: number): string {
   return probability >= 0.45 ? 'high' : probability >= 0.2 ? 'medium' : 'low';
 }
 
+/** ["Action"] → "Action", ["Action", "Sci-Fi"] → "Action and Sci-Fi", three → "A, B and C". */
+function listWords(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)!}`;
+}
+
 /** 1234567 → "1.2M", 85432 → "85K", 950 → "950". */
 function compactCount(count: number): string {
   if (count >= 999_500) return `${(count / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
@@ -61,7 +66,8 @@ export const copy = {
     [
       'Feelms recommends movies by mood.',
       '/feel <mood>: movies for a mood (happy, excited, relaxed, romantic, scared, sad, thoughtful, inspired; "chill", "spooky" and 😂 work too)',
-      '/more: more movies for the same mood',
+      '/more: more movies for the same mood (or the same "more like")',
+      '/like <title>: movies like one you name, e.g. /like The Matrix (🔁 on a movie does the same)',
       '/rate <n> <1-5>: rate movie number n of the last list',
       '/fav <n>, /unfav <n>: save or remove a favorite',
       '/favorites: your favorites',
@@ -73,6 +79,7 @@ export const copy = {
     help: 'The commands',
     feel: 'Movies for a mood: happy, excited, relaxed, romantic, scared, sad, thoughtful, inspired',
     more: 'More movies for the same mood',
+    like: 'Movies like one you name: /like <title>',
     rate: 'Rate a movie of the last list: /rate <n> <1-5>',
     fav: 'Save movie n of the last list to your favorites',
     unfav: 'Remove movie n of the last list from your favorites',
@@ -81,6 +88,8 @@ export const copy = {
   }),
   /** Discord's `private` option on /feel. */
   privateOption: () => 'Only you see the answer',
+  /** Discord's `title` option on /like. */
+  titleOption: () => 'A movie title (pick one as you type, or type it: "the matrix", "amelie 2001")',
   /** Toast for a tap whose turn takes longer than the platform lets us wait. */
   working: () => 'Working on it…',
   unknownCommand: (text: string) => `I don't know "${text}". Try /help.`,
@@ -98,6 +107,21 @@ export const copy = {
   coldStartOffer: (mood: Emotion) => `New here? Rate a few well-known ${mood} movies and my picks will fit you at once.`,
   onboardIntro: (mood: Emotion) => `Seen any of these ${mood} movies? Rate the ones you know:`,
   nothingToRate: () => "You've rated every well-known movie I'd ask about. Try /feel for new picks.",
+
+  similarIntro: (heading: string, page: number) => (page === 0 ? `🔁 More like ${heading}:` : `🔁 Even more like ${heading}:`),
+  similarToast: (heading: string) => `More like ${heading}`,
+  noSimilar: (heading: string, page: number) =>
+    page === 0 ? `I have nothing like ${heading} for you yet. Try a mood:` : `That's every movie like ${heading} I have for you right now. Try a mood:`,
+  /** Reason on a "more like" card from the item model: people who picked the seed picked this one too. */
+  fansAlsoPick: (title: string) => `Fans of ${title} pick it too`,
+  /** Reason on a "more like" card found by genre (no model knows the seed): the genres it shares with the seed. */
+  sharesGenres: (title: string, genres: readonly string[]) =>
+    genres.length === 0 ? `Because you asked for more like ${title}` : `Shares ${listWords(genres)} with ${title}`,
+  likeUsage: () => 'Name a movie and I\'ll find more like it: /like <title>, e.g. /like The Matrix or /like amelie 2001.',
+  likeNotFound: (text: string) => `I can't find a movie called "${text}". Check the spelling, or add its year: /like the matrix 1999.`,
+  didYouMean: (text: string) => `I'm not sure which movie "${text}" is. Did you mean one of these?`,
+  likeTooLong: (max: number) => `That's too long for a movie title (over ${max} characters). Try /like the matrix.`,
+  likeNoLetters: () => 'A movie title needs letters or digits. Try /like the matrix.',
 
   heading: (title: string, year: number | null) => (year ? `${title} (${year})` : title),
   facts: (genres: readonly string[], runtimeMinutes: number | null) =>
@@ -130,6 +154,7 @@ export const copy = {
   favButton: (on: boolean) => (on ? '💔 Unfavorite' : '❤ Favorite'),
   dismissButton: () => '🙈 Not for me',
   detailsButton: () => 'ℹ Details',
+  similarButton: () => '🔁 Similar',
   moreButton: () => '➡ More',
   rateSomeButton: () => '⭐ Rate a few',
   prevPage: () => '⬅ Previous',

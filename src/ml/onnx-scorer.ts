@@ -267,6 +267,12 @@ export class OnnxScorer implements Scorer {
     await Promise.all([this.svd.release(), this.forest.release(), this.pipeline?.close()]);
   }
 
+  /** Whether the SVD has learned this movie from ratings (its cards then carry a prediction). */
+  knowsStars(movie: Movie): boolean {
+    const index = this.itemIndex.get(movie.key);
+    return index !== undefined && this.knowsItem(index);
+  }
+
   /** Whether the SVD was trained on ratings of this item (the unknown-item row and rating-less items are not). */
   private knowsItem(index: number): boolean {
     return index < this.unknownItem && this.itemSide.knownItems[index] === 1;

@@ -7,7 +7,8 @@
  *   storable JSON value); save(id, undefined) deletes the state.
  * - catalog.moviesForMood returns only movies with a positive weight for the mood, at or above
  *   `minWeight` (inclusive), strongest first, ties by lower id; moviesByIds keeps the order asked and
- *   drops unknown and repeated ids. Returned movies are frozen (they are shared from a cache).
+ *   drops unknown and repeated ids; allMovies is every movie by id, the same frozen list while the
+ *   catalog is unchanged. Returned movies are frozen (they are shared from a cache).
  * - favoritesOf is newest first; ratingsOf is most recently rated first.
  * - rate() rejects anything but 1–5 whole stars with a RangeError; rows for unknown movies are rejected.
  * - Display names longer than 191 characters (code points) are cut, never rejected; platform user ids
@@ -337,6 +338,15 @@ export function repositoryContract(name: string, makeRepos: MakeRepositories): v
         expect((await r.catalog.moviesForMood('happy', 0.91)).map((m) => m.id)).toEqual([]);
         expect((await r.catalog.moviesForMood('scared', 0)).map((m) => m.id)).toEqual([3, 5]);
         expect(await r.catalog.moviesForMood('thoughtful', 0)).toEqual([]);
+      });
+
+      it('GIVEN the seeded catalog THEN allMovies is every movie in id order, one frozen list handed out again while the catalog is unchanged', async () => {
+        const all = await r.catalog.allMovies();
+        expect(all.map((m) => m.id)).toEqual([...CONTRACT_CATALOG].map((m) => m.id).sort((a, b) => a - b));
+        expect(all).toEqual([...CONTRACT_CATALOG].sort((a, b) => a.id - b.id));
+        expect(Object.isFrozen(all)).toBe(true);
+        expect(await r.catalog.allMovies()).toBe(all);
+        expect(all[0]).toBe((await r.catalog.moviesByIds([all[0]!.id]))[0]);
       });
 
       it('GIVEN movies from the catalog THEN they are frozen, since every caller shares them', async () => {

@@ -15,7 +15,7 @@ import { film, happyCatalog, harness, NO_ROWS, type Harness } from './support.ts
 
 const ana = aUser('Ana');
 const bo = aUser('Bo');
-const STAR_AND_ACTION_LABELS = ['★1', '★2', '★3', '★4', '★5', '❤ Favorite', '🙈 Not for me', 'ℹ Details'];
+const STAR_AND_ACTION_LABELS = ['★1', '★2', '★3', '★4', '★5', '❤ Favorite', '🙈 Not for me', 'ℹ Details', '🔁 Similar'];
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Ten comedies of equal quality: with one genre, diversity never reorders, and ties fall back to id order. */
@@ -135,7 +135,7 @@ describe('GIVEN a new user: start → mood → ★ → favorites', () => {
       .expectCards(['Family 1 (2001)'])
       .check((turn) => {
         const [card] = cardMessages(turn);
-        expect(labelsOf(card!.choices)).toEqual(['💔 Unfavorite']);
+        expect(labelsOf(card!.choices)).toEqual(['💔 Unfavorite', '🔁 Similar']);
         expect(decodePayload(card!.choices![0]![0]!.payload)).toEqual({ ok: true, value: { action: 'fav', movieId: card!.card!.movieId, on: false } });
       })
       .tap('💔 Unfavorite', { onCard: 1 })

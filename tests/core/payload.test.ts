@@ -55,7 +55,9 @@ describe('encodePayload / decodePayload', () => {
 
   it('GIVEN the buttons the core builds (moods, and cards of the largest movie id) THEN each payload fits and decodes', () => {
     const choices = [...moodChoices().flat(), ...cardChoices(MAX_MOVIE_ID, { rated: 5, favorite: true }).flat(), ...cardChoices(1, { rated: null, favorite: false }).flat()];
-    expect(choices).toHaveLength(8 + 8 + 8);
+    expect(choices).toHaveLength(8 + 9 + 9);
+    expect(encodePayload({ action: 'similar', movieId: MAX_MOVIE_ID })).toBe(`f1|s|${MAX_MOVIE_ID}`);
+    expect(encodePayload({ action: 'moreLike', movieId: MAX_MOVIE_ID })).toBe(`f1|l|${MAX_MOVIE_ID}`);
     for (const choice of choices) {
       expect(bytes(choice.payload)).toBeLessThanOrEqual(64);
       expect(choice.payload.length).toBeLessThanOrEqual(100); // Discord custom_id

@@ -153,9 +153,14 @@ describe('PrismaCatalogRepository cache (SQLite)', () => {
     expect(await catalog.count()).toBe(2);
     await seedCatalog(h.db.prisma, [aMovie({ id: 3, emotions: { happy: 0.95 } })]);
     expect(await catalog.count()).toBe(2);
+    const allBefore = await catalog.allMovies();
     await catalog.refresh();
     expect(await catalog.count()).toBe(3);
     expect((await catalog.moviesForMood('happy', 0.5)).map((m) => m.id)).toEqual([3, 1]);
+    const allAfter = await catalog.allMovies();
+    expect(allAfter).not.toBe(allBefore);
+    expect(allAfter.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(await catalog.allMovies()).toBe(allAfter);
   });
 
   it('GIVEN maxAgeMs WHEN the catalog gets older than that THEN the next call reloads', async () => {

@@ -11,6 +11,12 @@
  * `fixed` overrides per movie id (null numbers: a movie the model never saw); `popularity` makes it
  * act like the popularity fallback (no opinion on anything, `personalized: false`); `failWith(error)`
  * makes calls throw; `calls` logs every request.
+ *
+ * `similar` gives it an item model ("more like this", Scorer.similar): per seed movie id, its
+ * neighbours' ids, best first. Like the ONNX scorer it leaves out the seed and the user's rated and
+ * favorited movies, and returns nothing for a seed it does not know. Without the option the fake has
+ * no `similar` at all, like PopularityScorer. `similarCalls` logs its requests; `failSimilarWith`
+ * makes only it throw.
  * @example
  * const scorer = new FakeScorer({ fixed: new Map([[7, { predictedStars: 5, favoriteProbability: 0.9 }]]) });
  * new FakeScorer({ fixed: new Map([[8, { predictedStars: null, favoriteProbability: null }]]) }); // 8 is new to the model
@@ -19,7 +25,7 @@
  * scorer.lastCall?.user.ratings                  // what the core knew about the user
  */
 import type { Movie } from '../../src/core/domain/movie.ts';
-import type { MovieScore, Scorer, ScoreRequest, UserTaste } from '../../src/core/ports/scorer.ts';
+import type { MovieScore, RankedCandidates, Scorer, ScoreRequest, SimilarRequest, UserTaste } from '../../src/core/ports/scorer.ts';
 
 /** A fixed score: `personalized` defaults to true (a model's score). */
 export type FixedScore = Omit<MovieScore, 'movieId' | 'personalized'> & { personalized?: boolean };
@@ -29,6 +35,8 @@ export interface FakeScorerOptions {
   fixed?: ReadonlyMap<number, FixedScore>;
   /** Like PopularityScorer: every score null and not personalized. */
   popularity?: boolean;
+  /** An item model: per seed movie id, the ids of the movies people who picked it also pick, best first. */
+  similar?: ReadonlyMap<number, readonly number[]>;
 }
 
 const clip = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
@@ -51,9 +59,36 @@ export class FakeScorer implements Scorer {
   readonly name = 'fake';
   /** Every request, in order (a snapshot: later changes by the caller do not show). */
   readonly calls: ScoreRequest[] = [];
+  /** Every Scorer.similar request, in order. */
+  readonly similarCalls: SimilarRequest[] = [];
+  /** Present only with the `similar` option. */
+  readonly similar?: (request: SimilarRequest) => Promise<RankedCandidates>;
   private error: Error | null = null;
+  private similarError: Error | null = null;
 
-  constructor(private readonly options: FakeScorerOptions = {}) {}
+  constructor(private readonly options: FakeScorerOptions = {}) {
+    const neighbours = options.similar;
+    if (neighbours) this.similar = (request) => this.similarTo(neighbours, request);
+  }
+
+  /** Scorer.similar rejects with `error` (score still works), until null is given. */
+  failSimilarWith(error: Error | null): this {
+    this.similarError = error;
+    return this;
+  }
+
+  private similarTo(neighbours: ReadonlyMap<number, readonly number[]>, request: SimilarRequest): Promise<RankedCandidates> {
+    this.similarCalls.push(request);
+    const error = this.error ?? this.similarError;
+    if (error) return Promise.reject(error);
+    const history = new Set([...request.user.ratings.map((r) => r.movie.id), ...request.user.favorites.map((m) => m.id), request.seed.id]);
+    const position = new Map(request.candidates.map((movie, i) => [movie.id, i]));
+    const positions = (neighbours.get(request.seed.id) ?? [])
+      .filter((id) => !history.has(id) && position.has(id))
+      .slice(0, request.limit)
+      .map((id) => position.get(id)!);
+    return Promise.resolve({ positions: Int32Array.from(positions) });
+  }
 
   get lastCall(): ScoreRequest | undefined {
     return this.calls.at(-1);

@@ -84,6 +84,8 @@ export class InMemoryStore {
   interactions: InteractionRow[] = [];
   readonly states = new Map<number, string>();
   readonly movies: ReadonlyMap<number, Movie>;
+  /** Every movie in id order, frozen: what catalog.allMovies() hands out. */
+  readonly allMovies: readonly Movie[];
   private nextUserId = 1;
   private nextAccountId = 1;
   private offline = false;
@@ -93,6 +95,7 @@ export class InMemoryStore {
 
   constructor(movies: readonly Movie[], options: InMemoryOptions) {
     this.movies = new Map(movies.map((movie) => [movie.id, freezeMovie(movie)]));
+    this.allMovies = Object.freeze([...this.movies.values()].sort((a, b) => a.id - b.id));
     this.latencyMs = options.latencyMs ?? 0;
     this.random = options.random ?? seededRandom();
     this.now = options.now ?? (() => new Date());
@@ -351,6 +354,11 @@ export class InMemoryCatalogRepository implements CatalogRepository {
           .map((entry) => entry.movie),
       ),
     );
+  }
+
+  /** One frozen list for the life of the store (its catalog never changes), like the Prisma catalog between reloads. */
+  allMovies(): Promise<readonly Movie[]> {
+    return this.store.run(() => this.store.allMovies);
   }
 
   moviesByIds(ids: readonly number[]): Promise<Movie[]> {

@@ -33,10 +33,10 @@ describe('the shipped models (models/)', () => {
     manifest.svd.foldIn = DEFAULT_FOLD_IN_OPTIONS;
     await writeFile(join(scratch, 'manifest.json'), JSON.stringify(manifest));
     refolded = await OnnxScorer.load(scratch);
-    const keys = new Set(shipped.manifest.svd.itemKeys);
+    // The SVD's item index also holds favorited-only movies (the ranking pipeline's); only rated ones have stars.
     const movies = catalogToMovies(parseCatalog('vega').movies);
-    known = movies.filter((movie) => keys.has(movie.key));
-    unknown = movies.filter((movie) => !keys.has(movie.key));
+    known = movies.filter((movie) => shipped.knowsStars(movie));
+    unknown = movies.filter((movie) => !shipped.knowsStars(movie));
     loved = [...known].sort((a, b) => (b.imdbVotes ?? 0) - (a.imdbVotes ?? 0))[0]!;
   });
 
@@ -69,7 +69,8 @@ describe('the shipped models (models/)', () => {
       ].join('\n'),
     );
     expect(after.mean).toBeGreaterThan(before.mean);
-    expect(afterRefolded.mean - before.mean).toBeLessThan(after.mean - before.mean);
+    // Models trained since the fold-in change record it, so the two agree; older manifests shifted more.
+    expect(afterRefolded.mean - before.mean).toBeLessThanOrEqual(after.mean - before.mean + 1e-9);
     const strangers = await shipped.score({ mood: 'excited', user: one, candidates: unknown.slice(0, 200) });
     expect(strangers.every((score) => score.predictedStars === null && score.favoriteProbability === null && score.personalized)).toBe(true);
   });

@@ -7,8 +7,14 @@
  * `choices` would have shown), typing matches synonyms and emoji ("chi" → chill → Relaxed). Any
  * string is accepted and parsed by the core's parseMood, so a typed "spooky" works without picking.
  *
- * Descriptions come from the core's copy (copy.commandDescriptions, the mood list and
- * copy.privateOption), the same words Telegram's command menu shows.
+ *
+ * `/like title:<title>`: a free string with autocomplete. As the user types, the core's title search
+ * (Conversation.complete) offers up to 25 titles, "Title (Year)" as both name and value (each ≤ 100
+ * characters, Discord's limit); a typed title that was never picked is searched the same way, and
+ * the core answers "did you mean …" when it is unsure.
+ *
+ * Descriptions come from the core's copy (copy.commandDescriptions, the mood list,
+ * copy.privateOption and copy.titleOption), the same words Telegram's command menu shows.
  * @example
  * COMMANDS.map((command) => command.data.toJSON()) // the registration body
  * findCommand('feel')?.toInbound(interaction)       // { inbound, ephemeral } | null
@@ -21,7 +27,7 @@ import {
   type ChatInputCommandInteraction,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { CommandName, Inbound } from '../../core/conversation/turn.ts';
+import type { ChannelUser, CommandName, Conversation, Inbound } from '../../core/conversation/turn.ts';
 import { copy } from '../../core/copy.ts';
 import { EMOTIONS } from '../../core/domain/emotions.ts';
 import { MOOD_SYNONYMS, parseMood } from '../../core/domain/moods.ts';
@@ -29,9 +35,13 @@ import { channelUserOf, readOptions, type OptionValues } from './to-inbound.ts';
 
 /** The longest mood text accepted; anything longer is not a mood (Discord allows 6,000). */
 export const MOOD_MAX_LENGTH = 100;
+/** The longest title text accepted (the core's title search refuses longer ones too). */
+export const TITLE_MAX_LENGTH = 200;
 /** Discord shows at most 25 autocomplete choices. */
-const MAX_SUGGESTIONS = 25;
+export const MAX_SUGGESTIONS = 25;
 const DESCRIPTION_MAX = 100;
+/** An autocomplete choice's name and value: 1–100 characters each. */
+const CHOICE_MAX = 100;
 
 /** What a command interaction asks of the core, and whether the answer is for the user's eyes only. */
 export interface CommandInbound {
@@ -39,13 +49,21 @@ export interface CommandInbound {
   ephemeral: boolean;
 }
 
+/** What an autocomplete may ask besides the typed text: the core (for titles) and who is typing. */
+export interface AutocompleteContext {
+  conversation: Pick<Conversation, 'complete'>;
+  user: ChannelUser;
+}
+
+export type AutocompleteChoices = ApplicationCommandOptionChoiceData<string>[];
+
 export interface SlashCommand {
   /** The registration payload (name, description, options, contexts). */
   readonly data: { readonly name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
   /** The core input, or null when the options are unusable (wrong type, too long): the user gets help. */
   readonly toInbound: (interaction: Pick<ChatInputCommandInteraction, 'user' | 'options'>) => CommandInbound | null;
-  /** Suggestions for the focused option's text (autocomplete). */
-  readonly autocomplete?: (focused: string) => ApplicationCommandOptionChoiceData<string>[];
+  /** Suggestions for the focused option's text (autocomplete), at most 25, each name and value ≤ 100 characters. */
+  readonly autocomplete?: (focused: string, context: AutocompleteContext) => AutocompleteChoices | Promise<AutocompleteChoices>;
 }
 
 /** The description /help gives a command ("/favorites: your favorites" → "Your favorites"). */
@@ -136,9 +154,61 @@ const feel: SlashCommand = {
   autocomplete: moodSuggestions,
 };
 
+/** Cuts to `max` characters without splitting a surrogate pair, marking the cut. */
+function clipChoice(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > max - 1) break;
+    out += char;
+  }
+  return `${out}…`;
+}
+
+/**
+ * Autocomplete for `title`: the core's best titles for what is typed so far (none for an empty
+ * field). Reads the catalog only; never registers the user.
+ * @example
+ * await titleSuggestions('matr', { conversation, user }) // [{ name: 'The Matrix (1999)', value: 'The Matrix (1999)' }, …]
+ */
+export async function titleSuggestions(typed: string, context: AutocompleteContext): Promise<AutocompleteChoices> {
+  if (typed.trim() === '' || !context.conversation.complete) return [];
+  const completions = await context.conversation.complete({ command: 'like', option: 'title', text: typed.slice(0, TITLE_MAX_LENGTH), user: context.user });
+  const out: AutocompleteChoices = [];
+  const values = new Set<string>();
+  for (const completion of completions) {
+    const name = clipChoice(completion.label, CHOICE_MAX);
+    const value = clipChoice(completion.value, CHOICE_MAX);
+    if (name.trim() === '' || value.trim() === '' || values.has(value)) continue;
+    values.add(value);
+    out.push({ name, value });
+    if (out.length >= MAX_SUGGESTIONS) break;
+  }
+  return out;
+}
+
+function likeInbound(options: OptionValues, user: Pick<ChatInputCommandInteraction, 'user'>['user']): CommandInbound | null {
+  const { title, ...unknown } = options;
+  if (Object.keys(unknown).length > 0) return null;
+  if (typeof title !== 'string' || title.length > TITLE_MAX_LENGTH) return null;
+  return { inbound: { kind: 'command', name: 'like', args: title, user: channelUserOf(user) }, ephemeral: false };
+}
+
+const like: SlashCommand = {
+  data: everywhere(new SlashCommandBuilder().setName('like').setDescription(describeCommand('like'))).addStringOption((option) =>
+    option.setName('title').setDescription(copy.titleOption()).setRequired(true).setAutocomplete(true).setMaxLength(TITLE_MAX_LENGTH),
+  ),
+  toInbound: (interaction) => {
+    const options = readOptions(interaction.options.data);
+    return options === null ? null : likeInbound(options, interaction.user);
+  },
+  autocomplete: titleSuggestions,
+};
+
 /** Every slash command, in the order Discord lists them. */
 export const COMMANDS: readonly SlashCommand[] = [
   feel,
+  like,
   simple('favorites', true),
   simple('help', true),
   simple('forgetme', true),

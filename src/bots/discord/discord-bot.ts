@@ -45,9 +45,9 @@ import type { Conversation, Turn } from '../../core/conversation/turn.ts';
 import { copy } from '../../core/copy.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import type { RunningChannel } from '../channel.ts';
-import { COMMANDS, findCommand } from './commands.ts';
+import { COMMANDS, findCommand, MAX_SUGGESTIONS } from './commands.ts';
 import { DISCORD_LIMITS, renderRows, renderToast, renderTurn, type DiscordMessage } from './render.ts';
-import { buttonToInbound, commandToInbound, pressContext } from './to-inbound.ts';
+import { buttonToInbound, channelUserOf, commandToInbound, pressContext } from './to-inbound.ts';
 
 /** The counters the bot increments (main.ts passes its `/metrics` registry). */
 export interface Metrics {
@@ -407,10 +407,13 @@ class InteractionHandler {
     }
   }
 
+  /** Answered at once, without deferring (autocomplete cannot be deferred): the core only reads its in-memory catalog. */
   private async onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.data.find((option) => option.focused === true);
     const typed = typeof focused?.value === 'string' ? focused.value : '';
-    await interaction.respond(findCommand(interaction.commandName)?.autocomplete?.(typed) ?? []);
+    const autocomplete = findCommand(interaction.commandName)?.autocomplete;
+    const choices = autocomplete ? await autocomplete(typed, { conversation: this.conversation, user: channelUserOf(interaction.user) }) : [];
+    await interaction.respond(choices.slice(0, MAX_SUGGESTIONS));
   }
 
   private async onCommand(interaction: ChatInputCommandInteraction, responder: Responder): Promise<void> {

@@ -7,7 +7,7 @@
  * - otherwise: globally (every server and DM the app is in).
  * @example
  * const result = await registerCommands(config.discord);
- * // { scope: 'guild', guildId: '…', names: ['feel', 'favorites', 'help', 'forgetme'] }
+ * // { scope: 'guild', guildId: '…', names: ['feel', 'like', 'favorites', 'help', 'forgetme'] }
  */
 import { REST, Routes } from 'discord.js';
 import type { Config } from '../../config.ts';

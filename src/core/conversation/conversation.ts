@@ -21,10 +21,12 @@ import {
 } from '../ports/repositories.ts';
 import type { MovieScore } from '../ports/scorer.ts';
 import { Recommender, type RankingConfig, type RecommendDeps } from '../recommend/recommend.ts';
+import { SimilarRecommender } from '../recommend/similar.ts';
+import { findTitle, invalidTitleQuery, MAX_TITLE_QUERY_CHARS, rankTitles } from '../recommend/title-search.ts';
 import { decodePayload, encodePayload, type Action } from './payload.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { initialState, readState, type ConversationState } from './state.ts';
-import type { ChannelUser, Choice, CommandName, Conversation, Inbound, MovieCard, OutMessage, Turn } from './turn.ts';
+import type { ChannelUser, Choice, CommandName, Completion, CompletionRequest, Conversation, Inbound, MovieCard, OutMessage, Turn } from './turn.ts';
 
 export interface ConversationDeps extends RecommendDeps {
   users: UserRepository;
@@ -51,6 +53,8 @@ const FAVORITES_PAGE_SIZE = 5;
 const ONBOARD_COUNT = 5;
 const FORGET_CONFIRM_MS = 5 * 60_000;
 const SESSION_SHOWN_CAP = 500;
+/** Discord shows at most 25 autocomplete choices. */
+const MAX_COMPLETIONS = 25;
 
 const defaultToken = () => Math.random().toString(36).slice(2, 10).padEnd(8, '0');
 
@@ -63,6 +67,8 @@ function quote(text: string, max: number): string {
 
 /** A turn outcome that is only words: no card, no buttons. */
 const say = (...texts: string[]): Turn => ({ messages: texts.map((text) => ({ text })) });
+/** Words only the acting user needs (Discord shows them to them alone). */
+const sayPrivately = (text: string): Turn => ({ messages: [{ text, ephemeral: true }] });
 
 export function moodChoices(): Choice[][] {
   const choices = EMOTIONS.map((mood) => ({ label: copy.moodLabel(mood), payload: encodePayload({ action: 'mood', mood }) }));
@@ -80,6 +86,7 @@ export function cardChoices(movieId: number, status: { rated: number | null; fav
       { label: copy.favButton(status.favorite), payload: encodePayload({ action: 'fav', movieId, on: !status.favorite }), ...(status.favorite ? { selected: true } : {}) },
       { label: copy.dismissButton(), payload: encodePayload({ action: 'dismiss', movieId }) },
       { label: copy.detailsButton(), payload: encodePayload({ action: 'details', movieId }) },
+      { label: copy.similarButton(), payload: encodePayload({ action: 'similar', movieId }) },
     ],
   ];
 }
@@ -120,6 +127,8 @@ export function cardLine(card: MovieCard): string {
 export class FeelmsConversation implements Conversation {
   private readonly limiter: RateLimiter;
   private readonly recommender: Recommender;
+  private readonly similar: SimilarRecommender;
+  private readonly pageSize: number;
   private readonly log: Logger;
   private readonly token: () => string;
   private readonly maxTextLength: number;
@@ -131,6 +140,8 @@ export class FeelmsConversation implements Conversation {
   ) {
     this.limiter = new RateLimiter(options.rateLimit, deps.clock);
     this.recommender = new Recommender(deps, options.ranking, options.genreWeight);
+    this.similar = new SimilarRecommender(deps, options.ranking);
+    this.pageSize = options.ranking.pageSize;
     this.log = deps.logger.child({ module: 'conversation' });
     this.token = deps.token ?? defaultToken;
     this.maxTextLength = options.maxTextLength ?? 4096;
@@ -156,6 +167,21 @@ export class FeelmsConversation implements Conversation {
       }
       this.log.error({ err: error, turnId, kind: input.kind, platform: input.user.platform }, 'turn failed');
       return input.kind === 'choice' ? { messages: [{ text: copy.failed(turnId), ephemeral: true }], ack: { toast: copy.failed(turnId) } } : say(copy.failed(turnId));
+    }
+  }
+
+  /** `/like title:` autocomplete: the best titles for what is typed so far. Reads the catalog only. */
+  async complete(request: CompletionRequest): Promise<Completion[]> {
+    if (request.command !== 'like' || request.option !== 'title') return [];
+    try {
+      const movies = await this.deps.catalog.allMovies();
+      return rankTitles(movies, request.text, MAX_COMPLETIONS).map(({ movie }) => {
+        const heading = copy.heading(movie.title, movie.year);
+        return { label: heading, value: heading };
+      });
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) return [];
+      throw error;
     }
   }
 
@@ -204,9 +230,15 @@ export class FeelmsConversation implements Conversation {
       }
       case 'more': {
         const { account, state } = await this.session(user);
+        if (state.like !== null) {
+          const [seed] = await this.deps.catalog.moviesByIds([state.like]);
+          if (seed) return this.likePage(account, state, seed, false);
+        }
         if (!state.mood) return { messages: [{ text: copy.noMoodYet(), choices: moodChoices() }] };
         return this.moodPage(account, state, state.mood, false);
       }
+      case 'like':
+        return this.like(args, user);
       case 'rate': {
         const match = /^(\S+)\s+(\S+)$/.exec(args);
         if (!match) return say(copy.badRateUsage());
@@ -342,7 +374,83 @@ export class FeelmsConversation implements Conversation {
           ack: { toast: copy.detailsToast() },
         };
       }
+      case 'similar': {
+        const turn = await this.likePage(account, state, movie, true);
+        return { ...turn, ack: { toast: copy.similarToast(copy.heading(movie.title, movie.year)) } };
+      }
+      case 'moreLike':
+        // Someone else's "more" button: continue the presser's own session when it is the same seed, else start one.
+        return this.likePage(account, state, movie, state.like !== movie.id);
     }
+  }
+
+  /**
+   * `/like <title>`: the movie the title names, then movies like it. Usage, unreadable titles and
+   * unknown ones get a reply and change nothing (no user is registered); an unsure match gets up to
+   * three "did you mean" buttons, each a 🔁 for its movie (typed in the console: "the matrix 1999").
+   */
+  private async like(args: string, user: ChannelUser): Promise<Turn> {
+    const invalid = invalidTitleQuery(args);
+    if (invalid === 'empty') return sayPrivately(copy.likeUsage());
+    if (invalid === 'tooLong') return sayPrivately(copy.likeTooLong(MAX_TITLE_QUERY_CHARS));
+    if (invalid === 'noLetters') return sayPrivately(copy.likeNoLetters());
+    const found = findTitle(await this.deps.catalog.allMovies(), args);
+    switch (found.kind) {
+      case 'invalid':
+        return sayPrivately(copy.likeUsage());
+      case 'none':
+        return sayPrivately(copy.likeNotFound(quote(args, 60)));
+      case 'suggestions':
+        return {
+          messages: [
+            {
+              text: copy.didYouMean(quote(args, 60)),
+              choices: found.movies.map((movie) => [{ label: copy.heading(movie.title, movie.year), payload: encodePayload({ action: 'similar', movieId: movie.id }) }]),
+            },
+          ],
+        };
+      case 'found': {
+        const { account, state } = await this.session(user);
+        return this.likePage(account, state, found.movie, true);
+      }
+    }
+  }
+
+  /**
+   * A page of movies like `seed` (SimilarRecommender), made the last list so /rate, /fav and ★ work
+   * on it; ➡ More and /more page on without repeating. A "more like" session replaces the mood session.
+   */
+  private async likePage(account: Account, state: ConversationState, seed: Movie, fresh: boolean): Promise<Turn> {
+    if (fresh || state.like !== seed.id) {
+      state.like = seed.id;
+      state.mood = null;
+      state.sessionShown = [];
+      state.cited = [];
+      state.page = 0;
+    }
+    const heading = copy.heading(seed.title, seed.year);
+    const result = await this.similar.similar(account.userId, seed.id, this.pageSize, new Set(state.sessionShown));
+    if (!result || result.picks.length === 0) {
+      await this.saveState(account, state);
+      return { messages: [{ text: copy.noSimilar(heading, state.page), choices: moodChoices() }] };
+    }
+    const ids = result.picks.map((pick) => pick.movie.id);
+    const page = state.page;
+    state.list = ids;
+    state.sessionShown = [...state.sessionShown, ...ids].slice(-SESSION_SHOWN_CAP);
+    state.page = page + 1;
+    await Promise.all([this.deps.interactions.recordShown(account.userId, ids, null, this.deps.clock.now()), this.saveState(account, state)]);
+
+    const messages: OutMessage[] = [{ text: copy.similarIntro(heading, page) }];
+    result.picks.forEach((pick, i) => {
+      const card = movieCard(i + 1, pick.movie, pick.score, pick.reason);
+      messages.push({ text: cardLine(card), card, choices: cardChoices(pick.movie.id, { rated: null, favorite: false }) });
+    });
+    messages.push({
+      text: copy.listFooter(),
+      choices: [[{ label: copy.moreButton(), payload: encodePayload({ action: 'moreLike', movieId: seed.id }), style: 'primary' }]],
+    });
+    return { messages };
   }
 
   /** Finds or creates the acting user (first contact registers them) and loads their state. */
@@ -387,6 +495,7 @@ export class FeelmsConversation implements Conversation {
   private async moodPage(account: Account, state: ConversationState, mood: Emotion, fresh: boolean): Promise<Turn> {
     if (fresh || state.mood !== mood) {
       state.mood = mood;
+      state.like = null;
       state.sessionShown = [];
       state.cited = [];
       state.page = 0;
@@ -421,6 +530,13 @@ export class FeelmsConversation implements Conversation {
     if (movies.length === 0) return say(copy.nothingToRate());
     const ids = movies.map((movie) => movie.id);
     state.list = ids;
+    if (state.like !== null) {
+      // Rating a few for a mood leaves the "more like" session: /more then means the mood.
+      state.like = null;
+      state.sessionShown = [];
+      state.cited = [];
+      state.page = 0;
+    }
     state.mood = mood;
     await Promise.all([this.deps.interactions.recordShown(account.userId, ids, mood, this.deps.clock.now()), this.saveState(account, state)]);
     return {
@@ -459,7 +575,12 @@ export class FeelmsConversation implements Conversation {
             text: cardLine(card),
             card,
             ephemeral: true,
-            choices: [[{ label: copy.favButton(true), payload: encodePayload({ action: 'fav', movieId: movie.id, on: false }) }]],
+            choices: [
+              [
+                { label: copy.favButton(true), payload: encodePayload({ action: 'fav', movieId: movie.id, on: false }) },
+                { label: copy.similarButton(), payload: encodePayload({ action: 'similar', movieId: movie.id }) },
+              ],
+            ],
           };
         }),
         ...(navigation.length > 0 ? [{ text: copy.favoritesPageOf(page, pages), ephemeral: true, choices: [navigation] }] : []),

@@ -28,6 +28,10 @@ export type Action =
   | { action: 'fav'; movieId: number; on: boolean }
   | { action: 'dismiss'; movieId: number }
   | { action: 'details'; movieId: number }
+  /** 🔁: movies like this one (a new "more like" session). */
+  | { action: 'similar'; movieId: number }
+  /** ➡ More under a "more like" list: its next page. */
+  | { action: 'moreLike'; movieId: number }
   | { action: 'favorites'; page: number }
   | { action: 'forget'; nonce: string }
   | { action: 'keep' };
@@ -40,6 +44,8 @@ const CODES = {
   fav: 'f',
   dismiss: 'x',
   details: 'v',
+  similar: 's',
+  moreLike: 'l',
   favorites: 'p',
   forget: 'd',
   keep: 'k',
@@ -54,6 +60,8 @@ const decoders: Record<string, z.ZodType<Action>> = {
   f: z.tuple([movieId, z.enum(['0', '1'])]).transform(([id, on]) => ({ action: 'fav' as const, movieId: id, on: on === '1' })),
   x: z.tuple([movieId]).transform(([id]) => ({ action: 'dismiss' as const, movieId: id })),
   v: z.tuple([movieId]).transform(([id]) => ({ action: 'details' as const, movieId: id })),
+  s: z.tuple([movieId]).transform(([id]) => ({ action: 'similar' as const, movieId: id })),
+  l: z.tuple([movieId]).transform(([id]) => ({ action: 'moreLike' as const, movieId: id })),
   p: z.tuple([page]).transform(([p]) => ({ action: 'favorites' as const, page: p })),
   d: z.tuple([z.string().regex(/^[A-Za-z0-9]{6,16}$/)]).transform(([nonce]) => ({ action: 'forget' as const, nonce })),
   k: z.tuple([]).transform(() => ({ action: 'keep' as const })),
@@ -71,6 +79,8 @@ function args(action: Action): Array<string | number> {
       return [action.movieId, action.on ? 1 : 0];
     case 'dismiss':
     case 'details':
+    case 'similar':
+    case 'moreLike':
       return [action.movieId];
     case 'favorites':
       return [action.page];

@@ -17,7 +17,7 @@ export interface ChannelUser {
   displayName: string;
 }
 
-export const COMMAND_NAMES = ['start', 'help', 'feel', 'more', 'rate', 'fav', 'unfav', 'favorites', 'forgetme'] as const;
+export const COMMAND_NAMES = ['start', 'help', 'feel', 'more', 'like', 'rate', 'fav', 'unfav', 'favorites', 'forgetme'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type Inbound =
@@ -77,9 +77,30 @@ export interface Turn {
   ack?: { toast: string; updatedChoices?: Choice[][] };
 }
 
+/** What a user is typing into a command option, for suggestions as they type (Discord autocomplete). */
+export interface CompletionRequest {
+  command: 'like';
+  option: 'title';
+  /** The text typed so far. */
+  text: string;
+  user: ChannelUser;
+}
+
+/** One suggestion: what the user sees, and the text the option gets when they pick it. */
+export interface Completion {
+  label: string;
+  value: string;
+}
+
 /** The product's one entry point. */
 export interface Conversation {
   handle(input: Inbound): Promise<Turn>;
+  /**
+   * Suggestions for a command option while it is typed (Discord's `/like title:` autocomplete),
+   * best first. Reads only: never registers the user or writes anything. Optional: a conversation
+   * without it offers none.
+   */
+  complete?(request: CompletionRequest): Promise<Completion[]>;
 }
 
 /**

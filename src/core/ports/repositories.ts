@@ -127,6 +127,12 @@ export interface CatalogRepository {
    * recommender's mood tables, the scorer's item indices) in a WeakMap keyed by it.
    */
   moviesForMood(mood: Emotion, minWeight: number): Promise<readonly Movie[]>;
+  /**
+   * Every movie in the catalog, in id order. A frozen array that stays the same object while the
+   * catalog is unchanged (like moviesForMood), so callers can keep per-list work (title search's
+   * normalised titles, the scorer's item indices) in a WeakMap keyed by it.
+   */
+  allMovies(): Promise<readonly Movie[]>;
   /** Movies by id; unknown ids are left out. */
   moviesByIds(ids: readonly number[]): Promise<Movie[]>;
   count(): Promise<number>;

@@ -281,20 +281,17 @@ export class Recommender {
     };
 
     let page: Array<{ movie: Movie; score: MovieScore | null }>;
-    const pipelineOrder = coldStart ? null : await this.pipelineOrder(mood, taste, moodMovies, factor, weights, prior);
+    const pipelineMovies = coldStart ? null : await this.pipelinePage(mood, taste, moodMovies, factor, weights, prior);
     if (coldStart) {
       // The prior ranks; the models are asked only about the page, for the stars and chances shown.
       const priorValue = (i: number) => prior[i]! * weights[i]! * factor[i]!;
       const movies = diversePage((k) => bestEligible(k, priorValue).map((i) => ({ movie: moodMovies[i]! }))).map(({ movie }) => movie);
       const scores = await this.score(mood, taste, movies);
       page = movies.map((movie, j) => ({ movie, score: scores?.[j] ?? null }));
-    } else if (pipelineOrder !== null) {
-      // The served pipeline orders the candidates; the page is cut from that order, and only the
-      // page is scored, for the stars and chances on its cards.
-      const order = pipelineOrder;
-      const movies = diversePage((k) => order.slice(0, k).map((i) => ({ movie: moodMovies[i]! }))).map(({ movie }) => movie);
-      const scores = await this.score(mood, taste, movies);
-      page = movies.map((movie, j) => ({ movie, score: scores?.[j] ?? null }));
+    } else if (pipelineMovies !== null) {
+      // The served pipeline ordered the candidates; only the page is scored, for its cards.
+      const scores = await this.score(mood, taste, pipelineMovies);
+      page = pipelineMovies.map((movie, j) => ({ movie, score: scores?.[j] ?? null }));
     } else {
       // Without the pipeline (older models): the SVD stage alone shortlists, the blend ranks the shortlist. The
       // scorer is given the mood's whole list, the same array every turn, so it can keep its item indices.
@@ -334,13 +331,15 @@ export class Recommender {
   }
 
   /**
-   * The eligible movies (factor > 0) in the served pipeline's order, by index into the mood's list:
-   * the ones the models know as the pipeline ranks them, then the rest by the quality prior. Null
-   * when the scorer has no pipeline or it fails (the blend then ranks, as with older models).
+   * A page in the served pipeline's order: the eligible movies (factor > 0) the models know, as the
+   * pipeline ranks them, then the others by the quality prior; cut by the diversity rule, widening
+   * the ranking (×4) while its head holds too few genres. Null when the scorer has no pipeline or it
+   * fails (the blend then ranks, as with older models).
    */
-  private async pipelineOrder(mood: Emotion, taste: UserTaste, movies: readonly Movie[], factor: Float32Array, weights: Float64Array, prior: Float64Array): Promise<number[] | null> {
+  private async pipelinePage(mood: Emotion, taste: UserTaste, movies: readonly Movie[], factor: Float32Array, weights: Float64Array, prior: Float64Array): Promise<Movie[] | null> {
     const rank = this.deps.scorer.rank?.bind(this.deps.scorer);
     if (!rank) return null;
+    const { pageSize, maxPerPrimaryGenre } = this.config;
     const n = movies.length;
     const multipliers = new Float64Array(n);
     let eligible = 0;
@@ -348,20 +347,38 @@ export class Recommender {
       multipliers[i] = factor[i]! * (0.5 + 0.5 * weights[i]!);
       if (factor[i]! > 0) eligible++;
     }
-    let ranked: RankedCandidates;
-    try {
-      ranked = await rank({ mood, user: taste, candidates: movies, multipliers, limit: eligible });
-    } catch (error) {
-      this.deps.logger.warn({ err: error, scorer: this.deps.scorer.name }, 'the ranking pipeline failed; ranking by the blend');
-      return null;
+    let byPrior: number[] | null = null;
+    for (let k = pageSize * 12; ; k *= 4) {
+      const limit = Math.min(k, eligible);
+      let ranked: RankedCandidates;
+      try {
+        ranked = await rank({ mood, user: taste, candidates: movies, multipliers, limit });
+      } catch (error) {
+        this.deps.logger.warn({ err: error, scorer: this.deps.scorer.name }, 'the ranking pipeline failed; ranking by the blend');
+        return null;
+      }
+      const order = Array.from(ranked.positions);
+      if (order.length < limit) {
+        // Fewer known movies than asked for: the ones the models have not learned follow by the prior.
+        const placed = new Set(order);
+        if (byPrior === null) {
+          const value = (i: number) => prior[i]! * weights[i]! * factor[i]!;
+          byPrior = [];
+          for (let i = 0; i < n; i++) if (factor[i]! > 0) byPrior.push(i);
+          byPrior.sort((i, j) => value(j) - value(i) || (movies[j]!.imdbVotes ?? 0) - (movies[i]!.imdbVotes ?? 0) || movies[i]!.id - movies[j]!.id);
+        }
+        for (const i of byPrior) {
+          if (order.length >= limit) break;
+          if (!placed.has(i)) order.push(i);
+        }
+      }
+      const { page, overCap } = diversifyPage(
+        order.map((i) => ({ movie: movies[i]! })),
+        pageSize,
+        maxPerPrimaryGenre,
+      );
+      if (!overCap || limit >= eligible) return page.map(({ movie }) => movie);
     }
-    const order = Array.from(ranked.positions);
-    const placed = new Set(order);
-    const rest: number[] = [];
-    for (let i = 0; i < n; i++) if (factor[i]! > 0 && !placed.has(i)) rest.push(i);
-    const value = (i: number) => prior[i]! * weights[i]! * factor[i]!;
-    rest.sort((i, j) => value(j) - value(i) || (movies[j]!.imdbVotes ?? 0) - (movies[i]!.imdbVotes ?? 0) || movies[i]!.id - movies[j]!.id);
-    return order.concat(rest);
   }
 
   private moodTable(mood: Emotion, movies: readonly Movie[]): MoodTable {

@@ -200,15 +200,12 @@ export class PipelineRanker {
       written++;
     }
     if (written < limit) {
-      const inShortlist = new Set(shortlist);
-      const rest = topIndices(count, limit, (i, j) => {
-        const a = inShortlist.has(i) ? Number.NEGATIVE_INFINITY : retrieval[i]!;
-        const b = inShortlist.has(j) ? Number.NEGATIVE_INFINITY : retrieval[j]!;
-        return a > b || (a === b && i < j);
-      });
+      // The shortlisted are placed: rank the others by retrieval alone.
+      for (const c of shortlist) retrieval[c] = Number.NEGATIVE_INFINITY;
+      const rest = topIndices(count, limit - written, byRetrieval);
       for (const c of rest) {
         if (written >= limit) break;
-        if (inShortlist.has(c) || retrieval[c] === Number.NEGATIVE_INFINITY) continue;
+        if (retrieval[c] === Number.NEGATIVE_INFINITY) continue;
         positions[written] = c;
         scores[written] = Math.tanh(Math.max(0, retrieval[c]!)) * 0.999;
         written++;

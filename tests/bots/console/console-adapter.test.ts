@@ -6,11 +6,11 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runConsole, TYPE_A_CHOICE_HINT } from '../../../src/bots/console/console-adapter.ts';
 import { copy } from '../../../src/core/copy.ts';
-import { happyCatalog, harness } from '../../core/support.ts';
+import { film, happyCatalog, harness } from '../../core/support.ts';
 import { aUser } from '../../helpers/transcript.ts';
 
-async function chat(lines: string[], interactive: boolean): Promise<string[]> {
-  const h = harness(happyCatalog().all);
+async function chat(lines: string[], interactive: boolean, movies = happyCatalog().all): Promise<string[]> {
+  const h = harness(movies);
   const input = new PassThrough();
   const output = new PassThrough();
   let text = '';
@@ -31,6 +31,30 @@ describe('runConsole', () => {
     const out = await chat(['/forgetme', 'keep my data', 'keep my data'], false);
     expect(out.filter((line) => line === copy.kept())).toHaveLength(1);
     expect(out).toContain(copy.freeText().split('\n')[0]);
+  });
+
+  it('GIVEN /like <title> THEN the "more like" list, one line per movie, and "more" pages on', async () => {
+    const movies = [film('The Matrix', 1999, ['Action', 'Sci-Fi']), ...Array.from({ length: 7 }, (_, i) => film(`Robot War ${i + 1}`, 1980 + i, ['Action', 'Sci-Fi']))];
+    const out = await chat(['/like the matrix', 'more'], false, movies);
+    const intro = out.indexOf(copy.similarIntro('The Matrix (1999)', 0));
+    expect(intro).toBeGreaterThan(0);
+    out.slice(intro + 1, intro + 6).forEach((line, i) => {
+      expect(line).toMatch(new RegExp(`^${i + 1}\\. Robot War \\d \\(19\\d\\d\\) · Action, Sci-Fi · 95 min · .* — Shares Action and Sci-Fi with The Matrix$`));
+    });
+    expect(out).toContain('  ➡ More');
+    // "more" typed presses ➡ More: the next page, the two left.
+    const next = out.indexOf(copy.similarIntro('The Matrix (1999)', 1));
+    expect(out.slice(next + 1).filter((line) => /^\d\. /.test(line))).toHaveLength(2);
+  });
+
+  it('GIVEN /like of a title two films share THEN the suggestions are listed, and typing one picks it', async () => {
+    const movies = [film('Casino Royale', 1967, ['Comedy']), film('Casino Royale', 2006, ['Action']), film('Laughs', 1990, ['Comedy']), film('Chases', 1991, ['Action'])];
+    const out = await chat(['/like casino royale', 'Casino Royale (1967)'], false, movies);
+    expect(out).toContain(copy.didYouMean('casino royale'));
+    expect(out).toContain('  Casino Royale (2006)');
+    expect(out).toContain('  Casino Royale (1967)');
+    expect(out).toContain(copy.similarIntro('Casino Royale (1967)', 0));
+    expect(out.some((line) => /^1\. Laughs \(1990\)/.test(line))).toBe(true);
   });
 
   it('GIVEN a person at the terminal THEN the hint on typing choices shows once; GIVEN a pipe THEN never', async () => {

@@ -7,7 +7,7 @@
  * rejects messages over Discord's limits (50035); every scenario checks that none of that happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelUser, Conversation, Inbound, Turn } from '../../../src/core/conversation/turn.ts';
+import type { ChannelUser, Completion, CompletionRequest, Conversation, Inbound, Turn } from '../../../src/core/conversation/turn.ts';
 import { copy } from '../../../src/core/copy.ts';
 import { EMOTIONS } from '../../../src/core/domain/emotions.ts';
 import { EPHEMERAL, fakeUser, type ApiMessage, type ApiUser, type InteractionRecord } from '../../fakes/discord/fake-discord.ts';
@@ -82,7 +82,7 @@ for (const { kind, fresh, skip } of databaseKinds) {
         expect(card.embeds[0]!.description).not.toMatch(/for you|favorite chance/);
         expect(card.components.map((row) => row.components.map((b) => b.label))).toEqual([
           ['★1', '★2', '★3', '★4', '★5'],
-          [copy.favButton(false), copy.dismissButton(), copy.detailsButton()],
+          [copy.favButton(false), copy.dismissButton(), copy.detailsButton(), copy.similarButton()],
         ]);
       });
       const withPoster = cards(h, feel).filter((c) => c.embeds[0]!.thumbnail);
@@ -145,10 +145,36 @@ for (const { kind, fresh, skip } of databaseKinds) {
       expect(button(h.fake.messagesOf(feel)[5]!, copy.moreButton())).toBe('f1|n|happy');
     });
 
+    it('GIVEN Ana presses 🔁 on her card THEN a new public list of movies like it, each card with its own 🔁, and her /feel list untouched', async () => {
+      const card = cards(h, feel)[2]!;
+      const before = JSON.stringify(h.fake.messagesOf(feel).map((m) => m.components));
+      const seedTitle = card.embeds[0]!.title!.replace(/^3\. /, '');
+      const shownBefore = await count(h, 'interactions');
+      const press = h.fake.click(card, button(card, copy.similarButton()), { user: ana });
+      await settle(h);
+
+      expectCleanWire(press);
+      expect(press.ack?.type).toBe(6);
+      expect(press.edits).toEqual([]);
+      expect(press.followUps.length).toBeGreaterThanOrEqual(2);
+      expect(press.followUps.every((m) => !isEphemeral(m))).toBe(true);
+      expect(press.followUps[0]!.content).toBe(copy.similarIntro(seedTitle, 0).replace(/\*/g, '\\*'));
+      const listed = press.followUps.filter((m) => m.embeds.length === 1);
+      expect(listed.length).toBeGreaterThan(0);
+      listed.forEach((m, i) => {
+        expect(m.embeds[0]!.title).toMatch(new RegExp(`^${i + 1}\\. `));
+        expect(m.embeds[0]!.title).not.toBe(`${i + 1}. ${seedTitle}`);
+        expect(m.components.flatMap((row) => row.components).map((b) => b.label)).toContain(copy.similarButton());
+      });
+      expect(button(press.followUps.at(-1)!, copy.moreButton())).toBe(`f1|l|${movieIdOf(button(card, '★1'))}`);
+      expect(await count(h, 'interactions')).toBe(shownBefore + listed.length);
+      expect(JSON.stringify(h.fake.messagesOf(feel).map((m) => m.components))).toBe(before);
+    });
+
     it('GIVEN forged custom_ids THEN each gets an immediate ephemeral "expired", without deferring, and nothing is written', async () => {
       const card = cards(h, feel)[2]!;
       const before = { ratings: await count(h, 'ratings'), users: await count(h, 'users'), favorites: await count(h, 'favorites') };
-      const forged = ['x'.repeat(101), 'f1|r|1|9', 'f1|r|1|0', "f1|r|1;DROP TABLE ratings|5", 'f0|r|1|5', '{"action":"rate","movieId":1,"stars":5}', `f1|r|${'9'.repeat(60)}|5`, 'f1|f|1|1|1200000000000000001'];
+      const forged = ['x'.repeat(101), 'f1|r|1|9', 'f1|r|1|0', "f1|r|1;DROP TABLE ratings|5", 'f0|r|1|5', '{"action":"rate","movieId":1,"stars":5}', `f1|r|${'9'.repeat(60)}|5`, 'f1|f|1|1|1200000000000000001', 'f1|s|0', 'f1|s|1|1', 'f0|s|1', 'f1|l|x'];
       const presses = forged.map((customId) => h.fake.click(card, customId, { user: carl }));
       await settle(h);
 
@@ -190,6 +216,9 @@ class ScriptedConversation implements Conversation {
     const scripted = this.next;
     this.next = null;
     return scripted ? scripted(input) : this.inner.handle(input);
+  }
+  complete(request: CompletionRequest): Promise<Completion[]> {
+    return this.inner.complete ? this.inner.complete(request) : Promise.resolve([]);
   }
 }
 
@@ -246,6 +275,46 @@ describe('Discord end to end: commands, DMs, privacy, failures and bad input (SQ
     expect(chi.autocomplete![0]).toEqual({ name: `chill → ${copy.moodLabel('relaxed')}`, value: 'relaxed' });
     expect(huge.autocomplete!.length).toBeLessThanOrEqual(25);
     expect(await h.repos.users.find(asCore(lee))).toBeNull();
+  });
+
+  it('GIVEN the title field as typed THEN the catalog\'s best titles (≤ 25, names ≤ 100), nobody registered; the picked value gives its list', async () => {
+    const pia = user(22, 'Pia');
+    const typing = h.fake.autocomplete('like', 'title', 'happy movi', { user: pia });
+    const calm = h.fake.autocomplete('like', 'title', 'calm', { user: pia });
+    const empty = h.fake.autocomplete('like', 'title', '', { user: pia });
+    const huge = h.fake.autocomplete('like', 'title', 'x'.repeat(5000), { user: pia });
+    await settle(h);
+    for (const record of [typing, calm, empty, huge]) expectCleanWire(record);
+    expect(typing.autocomplete!.length).toBeGreaterThan(5);
+    expect(typing.autocomplete!.length).toBeLessThanOrEqual(25);
+    // The eleven "Happy Movie N" first; weaker matches ("… Movie") may follow.
+    for (const choice of typing.autocomplete!.slice(0, 11)) expect(choice.name).toMatch(/^Happy Movie \d+ \(\d{4}\)$/);
+    for (const choice of typing.autocomplete!) {
+      expect(choice.name.length).toBeLessThanOrEqual(100);
+      expect(choice.value).toBe(choice.name);
+    }
+    expect(calm.autocomplete![0]!.value).toMatch(/^Calm Movie \(\d{4}\)$/);
+    expect(empty.autocomplete).toEqual([]);
+    expect(huge.autocomplete).toEqual([]);
+    expect(await h.repos.users.find(asCore(pia))).toBeNull();
+
+    const like = h.fake.slash('like', [{ name: 'title', type: 3, value: typing.autocomplete![0]!.value }], { user: pia });
+    await settle(h);
+    expectCleanWire(like);
+    expect(like.ack).toMatchObject({ type: 5, data: { flags: 0 } });
+    const messages = h.fake.messagesOf(like);
+    expect(messages[0]!.content).toBe(copy.similarIntro(typing.autocomplete![0]!.value, 0));
+    expect(messages.filter((m) => m.embeds.length === 1).length).toBeGreaterThan(0);
+  });
+
+  it('GIVEN /like with an unknown title THEN an ephemeral answer and nothing written', async () => {
+    const users = await count(h, 'users');
+    const like = h.fake.slash('like', [{ name: 'title', type: 3, value: 'Zzyzx Qwerty Plugh' }], { user: user(23, 'Quin') });
+    await settle(h);
+    expectCleanWire(like);
+    expect(like.deleted).toBe(true);
+    expect(like.followUps.map((m) => [m.content, isEphemeral(m)])).toEqual([[copy.likeNotFound('Zzyzx Qwerty Plugh'), true]]);
+    expect(await count(h, 'users')).toBe(users);
   });
 
   it('GIVEN six favorites THEN /favorites is ephemeral and paged, and Next shows page 2 to its owner only', async () => {

@@ -38,7 +38,7 @@ describe('registerCommands', () => {
   it('GIVEN a guild id THEN the command list is PUT to that guild only', async () => {
     fake = await FakeDiscord.start();
     const result = await registerCommands({ token: fake.botToken, appId: fake.appId, guildId: GUILD, apiRoot: fake.apiRoot });
-    expect(result).toEqual({ scope: 'guild', guildId: GUILD, names: ['feel', 'favorites', 'help', 'forgetme'] });
+    expect(result).toEqual({ scope: 'guild', guildId: GUILD, names: ['feel', 'like', 'favorites', 'help', 'forgetme'] });
     expect(fake.commandRegistrations).toEqual([{ scope: 'guild', guildId: GUILD, body: commandRegistrationBody() }]);
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /applications/${fake.appId}/guilds/${GUILD}/commands`]);
   });
@@ -64,10 +64,10 @@ describe('scripts/discord-register.ts', () => {
     const base = { DISCORD_TOKEN: fake.botToken, DISCORD_APP_ID: fake.appId, DISCORD_API_ROOT: fake.apiRoot };
     const guild = await runScript({ ...base, DISCORD_GUILD_ID: GUILD });
     expect(guild.code, guild.output).toBe(0);
-    expect(guild.output).toContain(`Registered 4 commands to server ${GUILD}: /feel, /favorites, /help, /forgetme`);
+    expect(guild.output).toContain(`Registered 5 commands to server ${GUILD}: /feel, /like, /favorites, /help, /forgetme`);
     const global = await runScript(base);
     expect(global.code, global.output).toBe(0);
-    expect(global.output).toContain('Registered 4 commands globally');
+    expect(global.output).toContain('Registered 5 commands globally');
     expect(fake.commandRegistrations.map((r) => [r.scope, r.guildId])).toEqual([
       ['guild', GUILD],
       ['global', null],

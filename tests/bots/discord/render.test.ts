@@ -63,7 +63,7 @@ const cases: Case[] = [
         expect(message.embeds[0]!.title).toMatch(new RegExp(`^${i + 1}\\. `));
         expect(message.components.map((row) => row.components.map((b) => b.label))).toEqual([
           ['★1', '★2', '★3', '★4', '★5'],
-          [copy.favButton(false), copy.dismissButton(), copy.detailsButton()],
+          [copy.favButton(false), copy.dismissButton(), copy.detailsButton(), copy.similarButton()],
         ]);
       });
       expect(messages.slice(1, 5).every((m) => m.content === undefined)).toBe(true);
@@ -128,6 +128,26 @@ const cases: Case[] = [
       expect(messages).toHaveLength(3);
       expect(messages.every((m) => m.ephemeral)).toBe(true);
       expect(messages[0]!.content).toBe(escapeForTest(copy.favoritesTitle(6, 0, 2)));
+    },
+  },
+  {
+    name: '"did you mean": one suggestion a row, each a 🔁 button, a 200-character title clipped to the 80-character label',
+    turn: {
+      messages: [
+        {
+          text: copy.didYouMean('casino royale'),
+          choices: [
+            [{ label: 'Casino Royale (2006)', payload: encodePayload({ action: 'similar', movieId: 7 }) }],
+            [{ label: 'Casino Royale (1967)', payload: encodePayload({ action: 'similar', movieId: 8 }) }],
+            [{ label: `${'Long '.repeat(40)}(1999)`, payload: encodePayload({ action: 'similar', movieId: 9 }) }],
+          ],
+        },
+      ],
+    },
+    expect: ([message]) => {
+      expect(message!.content).toBe(escapeForTest(copy.didYouMean('casino royale')));
+      expect(message!.components.map((row) => row.components.map((b) => b.custom_id))).toEqual([['f1|s|7'], ['f1|s|8'], ['f1|s|9']]);
+      expect(message!.components[2]!.components[0]!.label!.length).toBeLessThanOrEqual(80);
     },
   },
   {

@@ -12,8 +12,9 @@ import {
   type ApplicationCommandOptionChoiceData,
 } from 'discord.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMMANDS, commandRegistrationBody, describeCommand, findCommand, moodSuggestions } from '../../../src/bots/discord/commands.ts';
+import { COMMANDS, commandRegistrationBody, describeCommand, findCommand, moodSuggestions, titleSuggestions, type AutocompleteContext } from '../../../src/bots/discord/commands.ts';
 import { buttonToInbound, channelUserOf, commandToInbound, pressContext, readOptions } from '../../../src/bots/discord/to-inbound.ts';
+import type { ChannelUser, Completion, CompletionRequest } from '../../../src/core/conversation/turn.ts';
 import { copy } from '../../../src/core/copy.ts';
 import { EMOTIONS } from '../../../src/core/domain/emotions.ts';
 import { fakeUser, fixture } from '../../fakes/discord/fake-discord.ts';
@@ -65,6 +66,13 @@ describe('slash commands → core commands', () => {
     expect(result).toMatchObject({ inbound: { args: 'sad' }, ephemeral: true });
   });
 
+  it('GIVEN /like title:the matrix THEN a public like command with the title as typed', () => {
+    expect(commandToInbound(slash('like', [{ name: 'title', type: 3, value: 'the matrix' }]), COMMANDS)).toEqual({
+      inbound: { kind: 'command', name: 'like', args: 'the matrix', user: ANA },
+      ephemeral: false,
+    });
+  });
+
   it('GIVEN a mood the core will not know THEN the answer ("pick one of these") is ephemeral', () => {
     expect(commandToInbound(slash('feel', [{ name: 'mood', type: 3, value: 'meh' }]), COMMANDS)).toMatchObject({ inbound: { args: 'meh' }, ephemeral: true });
   });
@@ -86,6 +94,10 @@ describe('slash commands → core commands', () => {
     ['the mood twice', 'feel', [{ name: 'mood', type: 3, value: 'happy' }, { name: 'mood', type: 3, value: 'sad' }]],
     ['an object value', 'feel', [{ name: 'mood', type: 3, value: { $ne: null } }]],
     ['options on /help', 'help', [{ name: 'mood', type: 3, value: 'happy' }]],
+    ['a 5,000-character title', 'like', [{ name: 'title', type: 3, value: 'x'.repeat(5000) }]],
+    ['a title that is a number', 'like', [{ name: 'title', type: 3, value: 1999 }]],
+    ['no title', 'like', []],
+    ['an option /like does not have', 'like', [{ name: 'title', type: 3, value: 'up' }, { name: 'mood', type: 3, value: 'happy' }]],
     ['an unknown command', 'dance', []],
   ])('GIVEN %s THEN null (the user gets help, the core is not called)', (_label, name, options) => {
     expect(commandToInbound(slash(name, options), COMMANDS)).toBeNull();
@@ -131,8 +143,8 @@ describe('button presses → core choices', () => {
 describe('the command list (one list for the bot and for registration)', () => {
   const body = commandRegistrationBody();
 
-  it('registers /feel, /favorites, /help and /forgetme, in servers, bot DMs and private channels', () => {
-    expect(body.map((c) => c.name)).toEqual(['feel', 'favorites', 'help', 'forgetme']);
+  it('registers /feel, /like, /favorites, /help and /forgetme, in servers, bot DMs and private channels', () => {
+    expect(body.map((c) => c.name)).toEqual(['feel', 'like', 'favorites', 'help', 'forgetme']);
     for (const command of body) expect(command.contexts).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel]);
   });
 
@@ -146,6 +158,13 @@ describe('the command list (one list for the bot and for registration)', () => {
     expect((feel.options![0] as { choices?: unknown }).choices).toBeUndefined();
   });
 
+  it('/like has one required, autocompleted string option `title`, worded by the core', () => {
+    const like = body.find((c) => c.name === 'like')!;
+    expect(like.description).toBe(copy.commandDescriptions().like);
+    expect(like.options).toEqual([expect.objectContaining({ name: 'title', type: 3, required: true, autocomplete: true, max_length: 200, description: copy.titleOption() })]);
+    expect((like.options![0] as { choices?: unknown }).choices).toBeUndefined();
+  });
+
   it('descriptions come from the core copy (copy.commandDescriptions), within 100 characters', () => {
     expect(describeCommand('favorites')).toBe(copy.commandDescriptions().favorites);
     expect(describeCommand('forgetme')).toBe('Delete everything Feelms knows about you');
@@ -155,9 +174,60 @@ describe('the command list (one list for the bot and for registration)', () => {
     for (const command of body) expect(command.description.length).toBeLessThanOrEqual(100);
   });
 
-  it('findCommand finds by name', () => {
-    expect(findCommand('feel')?.autocomplete?.('chi')[0]?.value).toBe('relaxed');
+  it('findCommand finds by name', async () => {
+    const context: AutocompleteContext = { conversation: {}, user: ANA as ChannelUser };
+    expect((await findCommand('feel')?.autocomplete?.('chi', context))?.[0]?.value).toBe('relaxed');
+    expect(findCommand('like')?.autocomplete).toBe(titleSuggestions);
     expect(findCommand('nope')).toBeUndefined();
+  });
+});
+
+describe('title autocomplete (the core suggests, the adapter keeps to Discord limits)', () => {
+  const user = ANA as ChannelUser;
+  /** A core that answers with `completions` and remembers what it was asked. */
+  const core = (completions: Completion[]) => {
+    const asked: CompletionRequest[] = [];
+    return {
+      asked,
+      conversation: {
+        complete: (request: CompletionRequest) => {
+          asked.push(request);
+          return Promise.resolve(completions);
+        },
+      },
+    };
+  };
+
+  it('GIVEN typed text THEN the core is asked for /like titles and its answer is passed on, best first', async () => {
+    const { asked, conversation } = core([{ label: 'The Matrix (1999)', value: 'The Matrix (1999)' }, { label: 'The Matrix Reloaded (2003)', value: 'The Matrix Reloaded (2003)' }]);
+    expect(await titleSuggestions('matr', { conversation, user })).toEqual([
+      { name: 'The Matrix (1999)', value: 'The Matrix (1999)' },
+      { name: 'The Matrix Reloaded (2003)', value: 'The Matrix Reloaded (2003)' },
+    ]);
+    expect(asked).toEqual([{ command: 'like', option: 'title', text: 'matr', user }]);
+  });
+
+  it('GIVEN 40 suggestions with 300-character titles THEN at most 25, names and values within 100 characters, whole emoji', async () => {
+    const long = (i: number) => `${i} ${'🎬'.repeat(49)}${'x'.repeat(250)}`;
+    const { conversation } = core(Array.from({ length: 40 }, (_, i) => ({ label: long(i), value: long(i) })));
+    const list = await titleSuggestions('x', { conversation, user });
+    expect(list).toHaveLength(25);
+    for (const choice of list) {
+      expect(choice.name.length).toBeLessThanOrEqual(100);
+      expect(choice.value.length).toBeLessThanOrEqual(100);
+      // No emoji cut in half (a lone surrogate).
+      expect(choice.name).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    }
+  });
+
+  it('GIVEN an empty field, a 5,000-character text, or a core without suggestions THEN no suggestions or a bounded question', async () => {
+    const { asked, conversation } = core([]);
+    expect(await titleSuggestions('', { conversation, user })).toEqual([]);
+    expect(await titleSuggestions('   ', { conversation, user })).toEqual([]);
+    expect(asked).toEqual([]);
+    await titleSuggestions('x'.repeat(5000), { conversation, user });
+    expect(asked[0]!.text).toHaveLength(200);
+    expect(await titleSuggestions('matrix', { conversation: {}, user })).toEqual([]);
   });
 });
 

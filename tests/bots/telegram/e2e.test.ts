@@ -104,7 +104,7 @@ for (const { kind, fresh, skip } of databaseKinds) {
       db = undefined;
     });
 
-    it('GIVEN /start THEN the mood grid; WHEN Happy, ★4 and ❤ are tapped THEN cards, a ✅ keyboard and the rows in the database; /favorites lists the favorite', async () => {
+    it('GIVEN /start THEN the mood grid; WHEN Happy, ★4 and ❤ are tapped THEN cards, a ✅ keyboard and the rows in the database; /favorites lists the favorite; 🔁 on a card lists movies like it', async () => {
       db = await fresh('telegram_e2e');
       await migrateDatabase(db.config, silentLogger);
       await writeCatalog(db.config, CATALOG);
@@ -150,7 +150,7 @@ for (const { kind, fresh, skip } of databaseKinds) {
       expect(page[0]!.message.text).toMatch(/Movies for when you feel happy/);
       expect(cards).toHaveLength(5);
       expect(cards[0]!.message.text).toContain('Comedy &amp; Co');
-      for (const card of cards) expect(buttons(card).map((b) => b.text)).toEqual(['★1', '★2', '★3', '★4', '★5', '❤ Favorite', '🙈 Not for me', 'ℹ Details']);
+      for (const card of cards) expect(buttons(card).map((b) => b.text)).toEqual(['★1', '★2', '★3', '★4', '★5', '❤ Favorite', '🙈 Not for me', 'ℹ Details', '🔁 Similar']);
       expect(logger.entries.some((e) => /poster could not be sent/.test(e.message))).toBe(true);
 
       const rated = cards[0]!;
@@ -167,7 +167,7 @@ for (const { kind, fresh, skip } of databaseKinds) {
       const [title, listed] = (await waitForMessages(10)).slice(8);
       expect(title!.message.text).toBe('Your favorites (1):');
       expect(listed!.message.text).toContain(`Comedy &amp; Co`);
-      expect(buttons(listed!).map((b) => b.text)).toEqual(['💔 Unfavorite']);
+      expect(buttons(listed!).map((b) => b.text)).toEqual(['💔 Unfavorite', '🔁 Similar']);
 
       const bulk = await openBulkConnection(db.config);
       try {
@@ -180,6 +180,26 @@ for (const { kind, fresh, skip } of databaseKinds) {
         expect(Number((await rows('SELECT COUNT(*) AS n FROM users'))[0]!['n'])).toBe(1);
       } finally {
         await bulk.close();
+      }
+
+      // 🔁 on card 3: a list of movies like it (not it, nor what Ana rated or favorited), numbered for /rate.
+      const seed = cards[2]!;
+      const seedHeading = /<b>3\. (.+?)<\/b>/.exec(seed.message.text ?? '')![1]!;
+      await tap(seed, /Similar/);
+      const similar = (await waitForMessages(17)).slice(10);
+      expect(similar[0]!.message.text).toBe(`🔁 More like ${seedHeading}:`);
+      const likeCards = similar.filter((m) => /^<a href=.*><b>\d\. /.test(m.message.text ?? ''));
+      expect(likeCards).toHaveLength(5);
+      const likeIds = likeCards.map((card) => Number(/^f1\|r\|(\d+)\|/.exec(buttons(card)[0]!.callback_data)![1]));
+      expect(likeIds).not.toContain(ratedMovie);
+      expect(likeIds).not.toContain(favoriteMovie);
+      for (const card of likeCards) expect(buttons(card).map((b) => b.text)).toContain('🔁 Similar');
+      expect(buttons(similar[6]!).map((b) => b.text)).toEqual(['➡ More']);
+      const after = await openBulkConnection(db.config);
+      try {
+        expect(Number((await after.all("SELECT COUNT(*) AS n FROM interactions WHERE kind = 'shown'"))[0]!['n'])).toBe(10);
+      } finally {
+        await after.close();
       }
     }, 60_000);
   });

@@ -52,6 +52,7 @@ const CARD_KEYBOARD = {
       { text: '❤ Favorite', callback_data: 'f1|f|42|1' },
       { text: '🙈 Not for me', callback_data: 'f1|x|42' },
       { text: 'ℹ Details', callback_data: 'f1|v|42' },
+      { text: '🔁 Similar', callback_data: 'f1|s|42' },
     ],
   ],
 };
@@ -154,7 +155,7 @@ describe('renderMessage: the table', () => {
   it('GIVEN a rated favorite THEN the chosen buttons are marked ✅', () => {
     const call = renderMessage({ text: 'x', choices: cardChoices(42, { rated: 4, favorite: true }) }, CHAT);
     const labels = (call.payload as { reply_markup: { inline_keyboard: Array<Array<{ text: string }>> } }).reply_markup.inline_keyboard.flat().map((b) => b.text);
-    expect(labels).toEqual(['★1', '★2', '★3', '✅ ★4', '★5', '✅ 💔 Unfavorite', '🙈 Not for me', 'ℹ Details']);
+    expect(labels).toEqual(['★1', '★2', '★3', '✅ ★4', '★5', '✅ 💔 Unfavorite', '🙈 Not for me', 'ℹ Details', '🔁 Similar']);
   });
 
   it('GIVEN a button whose payload is over 64 bytes THEN it is left out and reported, and the rest are kept', () => {

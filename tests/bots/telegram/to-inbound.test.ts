@@ -82,6 +82,13 @@ describe('readUpdate on hostile input (a webhook body is untrusted JSON)', () =>
     expect(toInbound(update('a'.repeat(MAX_TEXT_CHARS + 1)), BOT)).toEqual(expect.objectContaining({ kind: 'command', name: 'help' }));
   });
 
+  it('GIVEN /like in a group, bare or addressed to this bot THEN a like command with the title; addressed to another bot THEN ignored', () => {
+    const update = (text: string) => ({ update_id: 7, message: { message_id: 1, chat: group, from: { id: 502, is_bot: false, first_name: 'Bob' }, text } });
+    expect(toInbound(update('/like@FeelmsTestBot The Matrix (1999)'), BOT)).toEqual({ kind: 'command', name: 'like', args: 'The Matrix (1999)', user: bob });
+    expect(toInbound(update('/like amélie'), BOT)).toEqual({ kind: 'command', name: 'like', args: 'amélie', user: bob });
+    expect(toInbound(update('/like@OtherBot the matrix'), BOT)).toBeNull();
+  });
+
   it('GIVEN a user with no names THEN the display name falls back to the username, then the id', () => {
     const update = (from: object) => ({ update_id: 6, message: { message_id: 1, chat: { id: 9, type: 'private' }, from, text: '/start' } });
     expect(toInbound(update({ id: 9, first_name: '', username: 'zed' }), BOT)).toEqual(expect.objectContaining({ user: { platform: 'telegram', platformUserId: '9', displayName: 'zed' } }));

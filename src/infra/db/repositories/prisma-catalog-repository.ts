@@ -30,6 +30,8 @@ interface Snapshot {
   byMood: ReadonlyMap<Emotion, ReadonlyArray<{ movie: Movie; weight: number }>>;
   /** moviesForMood answers, by "mood:minWeight". */
   forMood: Map<string, readonly Movie[]>;
+  /** allMovies' answer, made on first use. */
+  all?: readonly Movie[];
 }
 
 const MOVIE_COLUMNS = {
@@ -113,9 +115,11 @@ export class PrismaCatalogRepository implements CatalogRepository {
     return (await this.current()).byId.size;
   }
 
-  /** Every movie (training-data export). */
-  async allMovies(): Promise<Movie[]> {
-    return [...(await this.current()).byId.values()];
+  /** Every movie, in id order: kept per snapshot and shared, frozen (the port's promise). */
+  async allMovies(): Promise<readonly Movie[]> {
+    const snapshot = await this.current();
+    snapshot.all ??= Object.freeze([...snapshot.byId.values()].sort((a, b) => a.id - b.id));
+    return snapshot.all;
   }
 
   /** Reloads the catalog now, even if a load is in flight (it may have started before an import finished). */
