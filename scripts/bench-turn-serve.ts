@@ -27,6 +27,8 @@ export interface ServeFigures {
   peakRssMb: number | null;
   heapUsedMb: number;
   heapTotalMb: number;
+  /** `/like <title>` turns (title search, the item model, the page's scores), after a warm-up that builds the title index. */
+  like: { p50Ms: number; p99Ms: number };
 }
 
 function settledRssMb(): number {
@@ -94,6 +96,25 @@ async function serve(): Promise<ServeFigures> {
     );
     const throughputPerSecond = completed / ((performance.now() - started) / 1000);
     const concurrent = settledRssMb();
+
+    // /like: titles as people type them: every 97th movie of the catalog, lower case, some with a typo
+    // (two letters swapped) and some with the year.
+    const catalog = await repos.catalog.allMovies();
+    const queries = catalog
+      .filter((_, i) => i % 97 === 0)
+      .map((movie, i) => {
+        const title = movie.title.toLowerCase();
+        const typo = i % 3 === 1 && title.length > 6 ? `${title.slice(0, 3)}${title[4]}${title[3]}${title.slice(5)}` : title;
+        return i % 3 === 2 && movie.year !== null ? `${typo} ${movie.year}` : typo;
+      });
+    const like = (n: number, i: number) => conversation.handle({ kind: 'command', name: 'like', args: queries[i % queries.length]!, user: benchUser(n) });
+    for (let i = 0; i < 10; i++) await like(0, i);
+    const likeLatencies: number[] = [];
+    for (let i = 0; i < Math.min(turns, 200); i++) {
+      const likeStarted = performance.now();
+      await like(i % users, i);
+      likeLatencies.push(performance.now() - likeStarted);
+    }
     const memory = process.memoryUsage();
     return {
       p50Ms: median(latencies),
@@ -103,6 +124,7 @@ async function serve(): Promise<ServeFigures> {
       peakRssMb: peakRssMb(),
       heapUsedMb: memory.heapUsed / 1048576,
       heapTotalMb: memory.heapTotal / 1048576,
+      like: { p50Ms: median(likeLatencies), p99Ms: percentile(likeLatencies, 99) },
     };
   } finally {
     await scorer.close();

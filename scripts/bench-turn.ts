@@ -96,6 +96,7 @@ export const turnBenchmarks: BenchSection = async ({ mysqlUrl, quick, log }) => 
     const mb = (value: number) => value.toFixed(0);
     log(`turn.feel: p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms over ${turns} sequential turns (targets ≤ 15 / ≤ 60 ms)`);
     log(`turn.feel: ${figures.throughputPerSecond.toFixed(0)} turns/s with ${CONCURRENT_USERS} concurrent users for ${seconds} s (target ≥ 200)`);
+    log(`like: p50 ${figures.like.p50Ms.toFixed(1)} ms, p99 ${figures.like.p99Ms.toFixed(1)} ms per /like <title> turn (target p50 ≤ 20 ms)`);
     log(
       `process: RSS ${mb(figures.rssMb.concurrent)} MB after the concurrent run with models loaded (target ≤ 300); ` +
         `${mb(figures.rssMb.loaded)} MB once loaded, ${mb(figures.rssMb.sequential)} MB after the sequential turns, ` +
@@ -103,6 +104,7 @@ export const turnBenchmarks: BenchSection = async ({ mysqlUrl, quick, log }) => 
     );
     return {
       turn: { feel: { p50Ms: round(figures.p50Ms, 2), p99Ms: round(figures.p99Ms, 2), throughputPerSecond: round(figures.throughputPerSecond, 1) } },
+      like: { p50Ms: round(figures.like.p50Ms, 2), p99Ms: round(figures.like.p99Ms, 2) },
       process: {
         rssMb: round(figures.rssMb.concurrent, 1),
         loadedRssMb: round(figures.rssMb.loaded, 1),
