@@ -26,11 +26,7 @@ export class TasteRanker {
   async rank(request: RankRequest): Promise<RankedCandidates> {
     const { user, candidates, multipliers } = request;
     if (multipliers.length !== candidates.length) throw new RangeError(`${multipliers.length} multipliers for ${candidates.length} candidates`);
-    let items = this.listItems.get(candidates);
-    if (items === undefined) {
-      items = Int32Array.from(candidates, (movie) => this.itemIndex.get(movie.key) ?? -1);
-      if (Object.isFrozen(candidates)) this.listItems.set(candidates, items);
-    }
+    const items = this.itemsOf(candidates);
     const known: number[] = [];
     for (let c = 0; c < items.length; c++) if (items[c]! >= 0 && multipliers[c]! > 0) known.push(c);
     const { history, ratings } = this.historyOf(user);
@@ -58,14 +54,26 @@ export class TasteRanker {
     let strongest = 0;
     for (const weight of likeSeed) strongest = Math.max(strongest, weight);
     if (!(strongest > 0)) return { positions: new Int32Array(0) };
-    const multipliers = Float64Array.from(request.candidates, (movie) => {
-      const item = this.itemIndex.get(movie.key);
-      if (item === undefined || item === seed || history.has(item)) return 0;
+    const items = this.itemsOf(request.candidates);
+    const multipliers = new Float64Array(items.length);
+    for (let c = 0; c < items.length; c++) {
+      const item = items[c]!;
+      if (item < 0 || item === seed || history.has(item)) continue;
       const weight = likeSeed[item]!;
-      return weight > 0 ? weight / strongest : 0;
-    });
+      if (weight > 0) multipliers[c] = weight / strongest;
+    }
     const user: UserTaste = { ...request.user, favorites: [...request.user.favorites, request.seed] };
     return this.rank({ mood: 'happy', user, candidates: request.candidates, multipliers, limit: request.limit });
+  }
+
+  /** The candidates' item indices (−1: unknown to the models), kept per frozen list. */
+  private itemsOf(candidates: readonly Movie[]): Int32Array {
+    let items = this.listItems.get(candidates);
+    if (items === undefined) {
+      items = Int32Array.from(candidates, (movie) => this.itemIndex.get(movie.key) ?? -1);
+      if (Object.isFrozen(candidates)) this.listItems.set(candidates, items);
+    }
+    return items;
   }
 
   /** The user's history (rated and favorited movies the models know) and their ratings, as item indices. */
