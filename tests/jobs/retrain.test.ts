@@ -28,6 +28,23 @@ const trainHere = async (data: TrainingData): Promise<ModelFiles> => {
   return { files: models.files, manifest: models.manifest };
 };
 
+/**
+ * Every scorer a test serves from, closed after it: onnxruntime sessions still open when the test
+ * worker exits can crash it (seen once as "Worker exited unexpectedly" in a full run).
+ */
+const serving: SwappableScorer[] = [];
+const swappable = (): SwappableScorer => {
+  const scorer = new SwappableScorer(new PopularityScorer());
+  serving.push(scorer);
+  return scorer;
+};
+afterEach(async () => {
+  for (const scorer of serving.splice(0)) {
+    const active = scorer.active as { close?: () => Promise<void> };
+    if (active.close) await active.close();
+  }
+});
+
 describe('retraining', () => {
   let testDb: TestDatabase;
   let database: Database;
@@ -50,7 +67,7 @@ describe('retraining', () => {
   const deps = (overrides: Partial<RetrainDeps>): RetrainDeps => ({
     database: testDb.config,
     modelsDir: scratchDir('models'),
-    scorer: new SwappableScorer(new PopularityScorer()),
+    scorer: swappable(),
     store,
     logger: silentLogger,
     exportData: noData,
@@ -131,7 +148,7 @@ describe('retraining', () => {
   it('GIVEN a published model WHEN another replica syncs THEN it serves the same version; a second sync does nothing', async () => {
     const published = await retrain(deps({}));
     expect(published.status).toBe('swapped');
-    const replica = { modelsDir: scratchDir('replica'), scorer: new SwappableScorer(new PopularityScorer()), store, logger: silentLogger };
+    const replica = { modelsDir: scratchDir('replica'), scorer: swappable(), store, logger: silentLogger };
     expect(await syncModel(replica)).toBe('swapped');
     expect(replica.scorer.name).toBe(published.status === 'swapped' ? `onnx:${published.version}` : '');
     expect(existsSync(join(replica.modelsDir, 'svd.onnx'))).toBe(true);

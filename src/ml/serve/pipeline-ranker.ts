@@ -126,7 +126,13 @@ export class PipelineRanker {
     const ease = new OnnxModel(bundle.ease, easeSpec(n), options);
     const svd = new OnnxModel(bundle.svd, svdSpec(parameters.factors), options);
     const ranker = new OnnxModel(bundle.ranker, rankerSpec, options);
-    await Promise.all([ease.init(), svd.init(), ranker.init()]);
+    try {
+      await Promise.all([ease.init(), svd.init(), ranker.init()]);
+    } catch (error) {
+      // Sessions that did open must not outlive a failed load.
+      await Promise.all([ease.release(), svd.release(), ranker.release()]);
+      throw error;
+    }
     return new PipelineRanker(meta, ease, svd, ranker, parameters);
   }
 
