@@ -9,6 +9,14 @@ import type { RankedCandidates, RankRequest, SimilarRequest, UserTaste } from '.
 import type { ItemRating } from '../fold-in.ts';
 import type { PipelineRanker } from './pipeline-ranker.ts';
 
+/** Jaccard similarity of two genre lists (0 when either is empty). */
+function genreOverlap(seed: ReadonlySet<string>, genres: readonly string[]): number {
+  if (seed.size === 0 || genres.length === 0) return 0;
+  let shared = 0;
+  for (const genre of genres) if (seed.has(genre)) shared++;
+  return shared / (seed.size + genres.length - shared);
+}
+
 export class TasteRanker {
   /** Candidate lists' item indices (−1: unknown to the models), per frozen list (the catalog's mood lists). */
   private readonly listItems = new WeakMap<readonly Movie[], Int32Array>();
@@ -43,8 +51,9 @@ export class TasteRanker {
   /**
    * Movies like `seed`: the candidates with a positive implicit weight from the seed (its row of
    * the item model: people who picked it picked these), each multiplied by that weight relative to
-   * the strongest, ranked by the pipeline with the seed added to the user's history. Excludes the
-   * seed and what the user rated or favorited. Empty when the model does not know the seed.
+   * the strongest and by how many genres it shares with the seed, ranked by the pipeline with the
+   * seed added to the user's history. Excludes the seed and what the user rated or favorited.
+   * Empty when the model does not know the seed.
    */
   async similar(request: SimilarRequest): Promise<RankedCandidates> {
     const seed = this.itemIndex.get(request.seed.key);
@@ -56,11 +65,14 @@ export class TasteRanker {
     if (!(strongest > 0)) return { positions: new Int32Array(0) };
     const items = this.itemsOf(request.candidates);
     const multipliers = new Float64Array(items.length);
+    const seedGenres = new Set(request.seed.genres);
     for (let c = 0; c < items.length; c++) {
       const item = items[c]!;
       if (item < 0 || item === seed || history.has(item)) continue;
       const weight = likeSeed[item]!;
-      if (weight > 0) multipliers[c] = weight / strongest;
+      // Co-picked, and alike: a movie sharing none of the seed's genres keeps a quarter of its weight.
+      // Where the picks are thin (a small community) this keeps "more like The Matrix" looking like it.
+      if (weight > 0) multipliers[c] = (weight / strongest) * (0.25 + 0.75 * genreOverlap(seedGenres, request.candidates[c]!.genres));
     }
     const user: UserTaste = { ...request.user, favorites: [...request.user.favorites, request.seed] };
     return this.rank({ mood: 'happy', user, candidates: request.candidates, multipliers, limit: request.limit });
