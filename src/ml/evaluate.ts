@@ -4,7 +4,6 @@ import { kFoldSplits } from './cross-validation.ts';
 import { isRatingsFormat, RATINGS_FORMATS, readRatingsFile } from './datasets.ts';
 import type { RatingsDataset, RatingsFormat } from './datasets.ts';
 import { mae, mean, rmse } from './metrics.ts';
-import type { RankingMetrics, RankingReport } from './ranking.ts';
 import { evaluateRankingProtocol, RANKING_PROTOCOLS } from './evaluate/ranking-protocols.ts';
 import type { ProtocolMetrics, ProtocolReport, RankingProtocol } from './evaluate/ranking-protocols.ts';
 import { SHARED_DATA_FILES } from './shared-data.ts';
@@ -291,20 +290,4 @@ export function crossValidationTable(run: CrossValidationRun, file: string): str
   );
   lines.push(`${'Mean'.padEnd(10)}${pad(result.rmse.toFixed(4), 10)}${pad(result.mae.toFixed(4), 10)}${pad(mean(result.fitSeconds).toFixed(3), 10)}${pad(mean(result.testSeconds).toFixed(3), 10)}`);
   return lines;
-}
-
-export function rankingTable(report: RankingReport, file: string): string[] {
-  const row = (name: string, m: RankingMetrics) =>
-    `${name.padEnd(20)}${m.precision10.toFixed(4).padStart(14)}${m.recall10.toFixed(4).padStart(12)}${m.ndcg10.toFixed(4).padStart(12)}`;
-  return [
-    `Top-${report.k} ranking on ${file}: ${report.users} users, each user's last 20 % of ratings held out, relevant = rated ≥ 4.`,
-    '',
-    `${'model'.padEnd(20)}${'precision@10'.padStart(14)}${'recall@10'.padStart(12)}${'NDCG@10'.padStart(12)}`,
-    row('popularity', report.popularity),
-    row('recent popularity', report.recentPopularity),
-    row('svd', report.svd),
-    row('blend (svd+forest)', report.blend),
-    '',
-    `(${report.seconds.toFixed(1)} s)`,
-  ];
 }

@@ -9,7 +9,7 @@
  *   the items seen in training that the user did not rate; NDCG with a log2 discount (ranking.ts).
  */
 import type { RatingsDataset } from '../datasets.ts';
-import { rankingMetricsAtK, temporalSplit } from '../ranking.ts';
+import { rankingMetricsAtK, temporalSplit } from './time-split.ts';
 import { topIndices } from '../../shared/top-indices.ts';
 import { evaluateTopK, stratifiedSplit, testItemsByUser } from './ms-protocol.ts';
 import { datasetMovies, servedTopK, tastesOf, trainServedModel } from './served-ranking.ts';
