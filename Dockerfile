@@ -17,7 +17,8 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip HTTP_PORT=8080
+# The bot listens on every interface inside the container (HTTP_HOST defaults to 127.0.0.1 elsewhere).
+ENV NODE_ENV=production ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip HTTP_PORT=8080 HTTP_HOST=0.0.0.0
 # Memory settings, measured and explained in scripts/serving-runtime.ts (the turn benchmark starts its
 # serving process with the same ones; tests/deploy/serving-runtime.test.ts keeps the two in step):
 # fewer glibc arenas, an 8 MB V8 young generation, no optimising tier for Prisma's WebAssembly, and a

@@ -7,6 +7,7 @@
  * const config = loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/feelms' });
  * config.database.kind // 'mysql'
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { validate as isValidCron } from 'node-cron';
 import { z } from 'zod';
@@ -31,6 +32,8 @@ export interface Config {
   } | null;
   /** Health, metrics and the Telegram webhook. `null`: no HTTP server (console-only runs). */
   httpPort: number | null;
+  /** Where the HTTP server listens: 127.0.0.1 unless set (the image sets 0.0.0.0). */
+  httpHost: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   modelsDir: string;
   retrainCron: string;
@@ -75,6 +78,16 @@ const integer = (min: number, max: number, fallback: number | undefined) =>
       .max(max, { error: `must be a whole number from ${min} to ${max}` })
       .optional(),
   );
+// An IP address (0.0.0.0 or :: for every interface) or a DNS name; not a URL, a port or dotted digits that are no address.
+const httpHost = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z
+    .string()
+    .refine((value) => isIP(value) !== 0 || (z.hostname().safeParse(value).success && !/^[\d.]+$/.test(value)), {
+      error: 'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name',
+    })
+    .default('127.0.0.1'),
+);
 const weight = (fallback: number) =>
   z.preprocess(
     (value) => (value === '' || value === undefined ? fallback : value),
@@ -96,6 +109,7 @@ const envSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, { error: 'must be 16–256 characters of A-Z, a-z, 0-9, _ or -' }).optional()),
   TELEGRAM_FORCE_POLLING: booleanFlag,
   HTTP_PORT: integer(0, 65535, undefined),
+  HTTP_HOST: httpHost,
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional()),
   MODELS_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('models')),
   RETRAIN_CRON: z.preprocess(
@@ -199,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     telegram,
     // Bots get health checks by default; a console session opens no port unless asked.
     httpPort: values.HTTP_PORT ?? (platformsEnabled ? 8080 : null),
+    httpHost: values.HTTP_HOST,
     // The console chat owns the terminal: only warnings interrupt it unless LOG_LEVEL says otherwise.
     logLevel: values.LOG_LEVEL ?? (platformsEnabled ? 'info' : 'warn'),
     modelsDir: resolve(cwd, values.MODELS_DIR),

@@ -91,8 +91,8 @@ async function main(): Promise<void> {
     http = new HttpServer(logger.child({ module: 'http' }));
     http.route('GET', '/healthz', healthHandler({ pingDatabase: () => database.ping(), scorerName: () => scorer.name, channels: () => Object.fromEntries(channels.map((c) => [c.name, c.status()])) }));
     http.route('GET', '/metrics', metrics.handler());
-    const port = await http.listen(config.httpPort);
-    logger.info({ port }, 'http listening');
+    const port = await http.listen(config.httpPort, config.httpHost);
+    logger.info({ host: config.httpHost, port }, 'http listening');
   }
 
   if (config.telegram) {

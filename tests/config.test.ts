@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
     expect(config.retrainCron).toBe('0 3 * * *');
     expect(config.modelsDir).toBe(join(CWD, 'models'));
     expect(config.blend).toEqual({ ratingWeight: 0.6, favoriteWeight: 0.4 });
+    expect(config.httpHost).toBe('127.0.0.1');
   });
 
   it('GIVEN every setting set to an empty string THEN they count as unset', () => {
@@ -51,7 +52,7 @@ describe('loadConfig defaults', () => {
       [
         'NODE_ENV', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'DISCORD_TOKEN', 'DISCORD_APP_ID', 'DISCORD_GUILD_ID', 'DISCORD_API_ROOT',
         'TELEGRAM_BOT_TOKEN', 'TELEGRAM_API_ROOT', 'TELEGRAM_WEBHOOK_URL', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_FORCE_POLLING',
-        'HTTP_PORT', 'LOG_LEVEL', 'MODELS_DIR', 'RETRAIN_CRON', 'FEELMS_CONSOLE', 'ONNX_THREADS', 'BLEND_RATING_WEIGHT',
+        'HTTP_PORT', 'HTTP_HOST', 'LOG_LEVEL', 'MODELS_DIR', 'RETRAIN_CRON', 'FEELMS_CONSOLE', 'ONNX_THREADS', 'BLEND_RATING_WEIGHT',
         'BLEND_FAVORITE_WEIGHT', 'RATE_LIMIT_TURNS', 'RATE_LIMIT_WINDOW_SECONDS',
       ].map((name) => [name, '']),
     );
@@ -233,6 +234,19 @@ describe('which adapters run', () => {
 
   it.each(['abc', '70000', '80.5', '-1'])('GIVEN HTTP_PORT=%s THEN HTTP_PORT is named', (port) => {
     expect(issuesFor({ HTTP_PORT: port })).toEqual(['HTTP_PORT: must be a whole number from 0 to 65535']);
+  });
+
+  it('GIVEN no HTTP_HOST THEN the HTTP server listens on 127.0.0.1 only, bots or not', () => {
+    expect(load({}).httpHost).toBe('127.0.0.1');
+    expect(load({ TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN }).httpHost).toBe('127.0.0.1');
+  });
+
+  it.each(['0.0.0.0', '127.0.0.1', '10.0.3.7', '::', '::1', 'localhost', 'feelms-bot.internal'])('GIVEN HTTP_HOST=%s THEN it is used as given', (host) => {
+    expect(load({ TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN, HTTP_HOST: host }).httpHost).toBe(host);
+  });
+
+  it.each(['0.0.0.0:8080', 'http://0.0.0.0', '999.1.1.1', '1.2.3', 'my host', '*', ' 0.0.0.0'])('GIVEN HTTP_HOST=%s THEN HTTP_HOST is named', (host) => {
+    expect(issuesFor({ HTTP_HOST: host })).toEqual(['HTTP_HOST: must be an IP address (0.0.0.0, 127.0.0.1, ::) or a host name']);
   });
 });
 

@@ -86,4 +86,23 @@ describe('parseMood', () => {
   it('GIVEN a mood emoji after another emoji ("🍿😂") THEN the mood is found', () => {
     expect(parseMood('🍿😂')).toBe('happy');
   });
+
+  // Emoji are matched as whole grapheme clusters: a ZWJ sequence is one picture, not its parts.
+  it.each([
+    ['🧑🏿‍🚀', 'astronaut, dark skin tone (contains 🚀)'],
+    ['🧑‍🚀', 'astronaut (contains 🚀)'],
+    ['❤️‍🔥', 'heart on fire (contains ❤ and 🔥)'],
+    ['👨‍❤️‍👨', 'couple with heart (contains ❤)'],
+    ['tonight 🧑🏿‍🚀', 'astronaut after a word'],
+  ] as const)('GIVEN the emoji sequence %s (%s) THEN it is NOT read as the mood of one of its parts', (text, _what) => {
+    expect(parseMood(text)).toBeNull();
+  });
+
+  it.each([
+    ['🧟‍♀️', 'scared'], // a mood emoji with a gender sign is still that emoji
+    ['🙌🏿', 'inspired'], // skin-tone modifier
+    ['🧑🏿‍🚀😂', 'happy'], // a mood emoji next to a sequence still counts
+  ] as const)('GIVEN %s THEN the whole cluster is a mood emoji: %s', (text, mood) => {
+    expect(parseMood(text)).toBe(mood);
+  });
 });

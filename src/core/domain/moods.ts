@@ -55,8 +55,23 @@ export function parseMood(input: string): Emotion | null {
   // Emoji anywhere ("😂😂", "tonight 👻"); words are not scanned, so "not good" never reads as happy.
   for (const token of stripped.split(' ')) {
     if (/\p{L}/u.test(token)) continue;
-    const hit = lookup.get(token) ?? [...token].map((char) => lookup.get(char)).find((mood) => mood !== undefined);
+    const hit = lookup.get(token) ?? emojiMood(token);
     if (hit) return hit;
   }
   return null;
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * The first mood emoji in `token`, compared a whole grapheme cluster at a time, so a ZWJ sequence
+ * is one picture: 🧑🏿‍🚀 (an astronaut) is not 🚀, ❤️‍🔥 is not ❤. A skin tone (💪🏽) or a gender sign
+ * (🧟‍♀️) does not change which emoji a cluster is.
+ */
+function emojiMood(token: string): Emotion | undefined {
+  for (const { segment } of graphemes.segment(token)) {
+    const mood = lookup.get(segment.replace(/[\u{1F3FB}-\u{1F3FF}]/gu, '').replace(/\u200D[\u2640\u2642]$/u, ''));
+    if (mood) return mood;
+  }
+  return undefined;
 }

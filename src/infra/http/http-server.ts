@@ -1,11 +1,11 @@
 /**
- * The process's one HTTP listener (HTTP_PORT): `/healthz` for load balancers and container health
+ * The process's one HTTP listener (HTTP_PORT, on HTTP_HOST): `/healthz` for load balancers and container health
  * checks, `/metrics` in Prometheus text format, and routes adapters add (the Telegram webhook).
  * Plain node:http: three routes do not need a framework.
  * @example
  * const http = new HttpServer(logger);
  * http.route('GET', '/healthz', healthHandler);
- * await http.listen(8080);
+ * await http.listen(8080, '127.0.0.1');
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +23,8 @@ export class HttpServer {
     this.routes.set(`${method} ${path}`, handler);
   }
 
-  listen(port: number, host = '0.0.0.0'): Promise<number> {
+  /** Resolves with the port (the one chosen when `port` is 0). Only loopback unless `host` says otherwise. */
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0]!;
       const handler = this.routes.get(`${request.method ?? 'GET'} ${path}`);
@@ -52,6 +53,12 @@ export class HttpServer {
     });
   }
 
+  /** Where it listens ({ address: '127.0.0.1', family: 'IPv4', port: 8080 }), or null when it does not. */
+  address(): AddressInfo | null {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address : null;
+  }
+
   close(): Promise<void> {
     const server = this.server;
     if (!server) return Promise.resolve();
@@ -71,7 +78,16 @@ export interface HealthSource {
   channels(): Record<string, string>;
 }
 
-/** `/healthz`: 200 when the database answers within 2 s, else 503, with details as JSON. */
+/** The scorer's name while no trained models serve (src/ml/onnx-scorer.ts's PopularityScorer). */
+const POPULARITY_SCORER = 'popularity';
+
+/**
+ * `/healthz`: details as JSON. 200 when the database answers within 2 s, else 503. `status` is "ok"
+ * only when the trained models serve too; while the bot ranks by popularity it still answers (200)
+ * but says "degraded", and `reason` says why.
+ * @example
+ * { "status": "degraded", "database": "ok", "models": "popularity", "reason": "no trained models loaded; ranking by popularity", … }
+ */
 export function healthHandler(source: HealthSource, started = Date.now()): RouteHandler {
   return async (_request, response) => {
     let database = 'ok';
@@ -80,7 +96,19 @@ export function healthHandler(source: HealthSource, started = Date.now()): Route
     } catch {
       database = 'unavailable';
     }
-    const body = { status: database === 'ok' ? 'ok' : 'degraded', database, models: source.scorerName(), channels: source.channels(), uptimeSeconds: Math.round((Date.now() - started) / 1000) };
+    const models = source.scorerName();
+    const reasons = [
+      ...(database === 'ok' ? [] : ['database not answering']),
+      ...(models === POPULARITY_SCORER ? ['no trained models loaded; ranking by popularity'] : []),
+    ];
+    const body = {
+      status: reasons.length === 0 ? 'ok' : 'degraded',
+      database,
+      models,
+      ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+      channels: source.channels(),
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    };
     response.writeHead(database === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
 }

@@ -61,4 +61,21 @@ describe('runConsole', () => {
     expect((await chat(['/feel happy', '/help'], true)).filter((line) => line === TYPE_A_CHOICE_HINT)).toHaveLength(1);
     expect(await chat(['/feel happy'], false)).not.toContain(TYPE_A_CHOICE_HINT);
   });
+
+  it('GIVEN typed lines carrying terminal escapes THEN the replies that echo them (unknown command, unknown mood, did you mean) print no control characters', async () => {
+    const movies = [film('Casino Royale', 1967, ['Comedy']), film('Casino Royale', 2006, ['Action']), film('Laughs', 1990, ['Comedy'])];
+    const out = await chat(
+      ['/nope\x1b[2J\x1b]0;pwned\x07', '/feel \x1b[31mgrumpy\x1b[0m\x9b2J', '/like \x1b[8mcasino royale\x1b[0m', '/rate 1 \x1b[5m9', 'hello\x07\r\x1b]8;;http://evil\x1b\\'],
+      false,
+      movies,
+    );
+    const controls = [...out.join('\n')].filter((char) => {
+      const code = char.codePointAt(0)!;
+      return (code < 0x20 && char !== '\t' && char !== '\n') || (code >= 0x7f && code <= 0x9f);
+    });
+    expect(controls).toEqual([]);
+    expect(out).toContain(copy.unknownCommand('/nope'));
+    expect(out.some((line) => line.includes('"grumpy"'))).toBe(true);
+    expect(out).toContain('  Casino Royale (2006)');
+  });
 });

@@ -3,7 +3,7 @@
  * each movie is one line that starts `N. Title (Year)`.
  */
 import { describe, expect, it } from 'vitest';
-import { renderTurn } from '../../../src/bots/console/render.ts';
+import { renderTurn, terminalSafe } from '../../../src/bots/console/render.ts';
 import { cardChoices, cardLine, moodChoices, movieCard } from '../../../src/core/conversation/conversation.ts';
 import type { OutMessage, Turn } from '../../../src/core/conversation/turn.ts';
 import { copy } from '../../../src/core/copy.ts';
@@ -87,5 +87,37 @@ describe('renderTurn', () => {
     const lines = renderTurn({ messages: [cardMessage(1, 'Two\nLines', 2001)] });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^1\. Two Lines \(2001\)/);
+  });
+
+  it('GIVEN text with terminal control sequences (as a user can type them) THEN every line comes out without them', () => {
+    const hostile = 'A\x1b[2J\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \x9b31mc1\x07\r\b\x00\x7f end';
+    const lines = renderTurn({
+      messages: [{ text: `I don't know "${hostile}".`, choices: [[{ label: `Casino ${hostile}`, payload: 'x' }]] }],
+    });
+    expect(lines).toEqual([`I don't know "Ared title link c1 end".`, '  Casino Ared title link c1 end']);
+    expect(renderTurn({ messages: [], ack: { toast: 'Rated \x1b[5m★5' } })).toEqual(['Rated ★5']);
+  });
+});
+
+describe('terminalSafe', () => {
+  it.each([
+    ['CSI (colour, clear screen, cursor moves)', '\x1b[1;31mhi\x1b[0m\x1b[2J\x1b[10A', 'hi'],
+    ['CSI with private parameters', '\x1b[?1049hx\x1b[?25l', 'x'],
+    ['OSC ended by BEL (window title)', 'a\x1b]0;evil\x07b', 'ab'],
+    ['OSC ended by ST (hyperlink)', '\x1b]8;;https://evil\x1b\\click\x1b]8;;\x1b\\', 'click'],
+    ['DCS, PM and APC strings', '\x1bPq#0\x1b\\a\x1b^pm\x1b\\b\x1b_apc\x1b\\c', 'abc'],
+    ['two-character escapes (reset, keypad mode)', '\x1bcx\x1b=y\x1b(0z', 'xyz'],
+    ['8-bit C1 CSI and OSC', '\x9b2Ja\x9d0;t\x9cb\x85c', 'abc'],
+    ['C0 controls: BEL, backspace, carriage return, NUL, vertical tab, DEL', 'a\x07b\bc\rd\x00e\x0bf\x7f', 'abcdef'],
+    ['an escape cut short at the end', 'title\x1b[3', 'title'],
+    ['an ESC and the character after it (a two-character escape)', 'a\x1bZb', 'ab'],
+    ['a lone ESC at the end', 'ab\x1b', 'ab'],
+  ] as const)('GIVEN %s THEN they are removed', (_name, text, expected) => {
+    expect(terminalSafe(text)).toBe(expected);
+  });
+
+  it('GIVEN ordinary text with tabs, emoji, accents and right-to-left letters THEN it is unchanged', () => {
+    const text = 'Amélie\t(2001) · ★ 4½ — 🧑🏿‍🚀 ❤️ שמח 「千と千尋」';
+    expect(terminalSafe(text)).toBe(text);
   });
 });
