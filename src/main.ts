@@ -8,7 +8,7 @@ import { buildConversation } from './app/build-conversation.ts';
 import { prepareDatabase } from './app/prepare-database.ts';
 import { TrackedConversation } from './app/tracked-conversation.ts';
 import type { RunningChannel } from './bots/channel.ts';
-import { runConsole } from './bots/console/console-adapter.ts';
+import { consoleRateLimitExempt, runConsole } from './bots/console/console-adapter.ts';
 import { HttpServer, healthHandler, Metrics } from './infra/http/http-server.ts';
 import { createPrismaRepositories } from './infra/db/repositories/index.ts';
 import { createLoggerFromConfig } from './infra/logger.ts';
@@ -53,9 +53,8 @@ async function main(): Promise<void> {
   // Another replica may have published a newer model than the one on this disk.
   await syncModel(modelSync).catch((err: unknown) => modelLogger.warn({ err }, 'could not check for a published model'));
   const metrics = new Metrics();
-  const pipedConsole = config.console && process.stdin.isTTY !== true;
   const conversation = new TrackedConversation(
-    buildConversation(config, repos, scorer, logger, undefined, (user) => pipedConsole && user.platform === 'console'),
+    buildConversation(config, repos, scorer, logger, undefined, consoleRateLimitExempt),
     metrics,
   );
 

@@ -102,6 +102,8 @@ export const copy = {
   listIntro: (mood: Emotion, page: number) =>
     page === 0 ? `${MOOD_EMOJI[mood]} Movies for when you feel ${mood}:` : `${MOOD_EMOJI[mood]} More ${mood} movies:`,
   listFooter: () => 'Rate with the stars (or /rate <n> <1-5>), ❤ to save, 🙈 if not for you. /more for more.',
+  /** The footer in the terminal, which has no stars, ❤ or 🙈 to tap: the typed commands instead. */
+  consoleListFooter: () => 'Type /rate <n> <1-5> to rate movie n, /fav <n> to save it, /like <title> for movies like one. /more for more.',
   noMoreMovies: (mood: Emotion) => `That's every ${mood} movie I have for you right now. Try another mood:`,
   noMoodYet: () => 'Pick a mood first:',
   coldStartOffer: (mood: Emotion) => `New here? Rate a few well-known ${mood} movies and my picks will fit you at once.`,
@@ -177,11 +179,18 @@ export const copy = {
   favoritesToast: () => 'Your favorites',
   favoritesPageOf: (page: number, pages: number) => `Page ${page + 1} of ${pages}`,
   noFavorites: () => 'No favorites yet. Tap ❤ on a movie (or /fav <n>) to save it.',
+  /** noFavorites in the terminal (no ❤ to tap). */
+  consoleNoFavorites: () => 'No favorites yet. Type /fav <n> to save movie n of a list.',
 
   badRateUsage: () => 'Use /rate <n> <stars>, e.g. /rate 2 5: n is the movie number in the last list, stars 1 to 5.',
   badStars: (value: string) => `"${value}" isn't a rating: give 1 to 5 stars, e.g. /rate 2 5.`,
+  /** An out-of-range `<n>` for /rate, /fav or /unfav; `size` is how many movies the last list shown (a mood, "more like" or favorites page) has. */
   badListNumber: (value: string, size: number) =>
-    size > 0 ? `There's no movie number "${value}" in the last list: pick 1 to ${size}.` : 'There is no list yet: try /feel happy first.',
+    size === 0
+      ? 'There is no list yet: try /feel happy first.'
+      : size === 1
+        ? `There's no movie number "${value}" in the last list: it has just one movie, so use 1.`
+        : `There's no movie number "${value}" in the last list: pick 1 to ${size}.`,
   badFavUsage: (command: 'fav' | 'unfav') => `Use /${command} <n>, where n is the movie number in the last list.`,
 
   forgetConfirm: () => 'This deletes your ratings, favorites and history, for good. Are you sure? (Tap Yes, or type /forgetme yes.)',
@@ -193,6 +202,8 @@ export const copy = {
 
   expired: () => 'That button has expired. Send /feel to get fresh picks.',
   slowDown: (seconds: number) => `Easy there! You're going a bit fast: try again in ${seconds} s.`,
+  /** The terminal queues lines typed faster than its limit: said once per pause, then every line is answered. */
+  consoleQueued: (seconds: number) => `You're typing faster than I can answer: I'll answer the rest in ${seconds} s.`,
   unavailable: () => "Feelms is temporarily unavailable (our database isn't answering). Please try again in a minute.",
   failed: (reference: string) => `Something went wrong on our side. Please try again. (ref ${reference})`,
 } as const;

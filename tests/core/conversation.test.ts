@@ -608,6 +608,18 @@ describe('Typed commands refer to the last list', () => {
     expect(h.repos.totalRows('favorites')).toBe(0);
   });
 
+  it('GIVEN a favorites page with one movie was the last list WHEN /rate 2 4 or /fav 2 THEN the reply says the list has one movie, number 1 (never "pick 1 to 1")', async () => {
+    const h = harness(happyCatalog().all);
+    const oneMovie = 'There\'s no movie number "2" in the last list: it has just one movie, so use 1.';
+    await h.talk.as(ana).send('/feel happy').send('/fav 2').send('/favorites').expectCards(['Laugh 2 (1992)']);
+    const before = h.snapshot();
+    await h.talk.send('/rate 2 4').expectText(oneMovie).send('/fav 2').expectText(oneMovie).send('/unfav 2').expectText(oneMovie);
+    expect(h.talk.turns.slice(-3).map(textOf).join('\n')).not.toMatch(/pick 1 to 1/);
+    expect(h.snapshot()).toEqual(before);
+    // A longer list keeps its range.
+    await h.talk.send('/feel happy').send('/rate 9 4').expectText('There\'s no movie number "9" in the last list: pick 1 to 5.');
+  });
+
   it('GIVEN no list yet WHEN /rate 1 5 THEN the user is told to pick a mood first', async () => {
     const h = harness(happyCatalog().all);
     await h.talk.as(ana).send('/rate 1 5').expectText('There is no list yet: try /feel happy first.');

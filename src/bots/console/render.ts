@@ -1,4 +1,14 @@
 import type { Choice, OutMessage, Turn } from '../../core/conversation/turn.ts';
+import { copy } from '../../core/copy.ts';
+
+/**
+ * Lines of the core's copy that name things to tap (★, ❤, 🙈), with the copy's terminal wording:
+ * the core words turns the same for every channel, and the terminal says what works there.
+ */
+const TERMINAL_WORDING: ReadonlyMap<string, string> = new Map([
+  [copy.listFooter(), copy.consoleListFooter()],
+  [copy.noFavorites(), copy.consoleNoFavorites()],
+]);
 
 /** The choice rows a terminal lists for a message: not a card's buttons (the footer names typed commands). */
 export function listedChoiceRows(message: OutMessage): Choice[][] {
@@ -29,12 +39,12 @@ export function terminalSafe(line: string): string {
 /**
  * A turn as terminal lines (pure), each passed through terminalSafe. Movie cards are one line each, starting `N. Title (Year)`, as
  * the console contract in DESIGN.md requires. Buttons cannot be tapped here, so card buttons are
- * left out (the core's footer names the typed commands); other choices, such as moods, are listed.
+ * left out (the footer names the typed commands instead: TERMINAL_WORDING); other choices, such as moods, are listed.
  */
 export function renderTurn(turn: Turn): string[] {
   const lines: string[] = [];
   for (const message of turn.messages) {
-    lines.push(...message.text.split('\n'));
+    lines.push(...message.text.split('\n').map((line) => TERMINAL_WORDING.get(line) ?? line));
     for (const row of listedChoiceRows(message)) lines.push(`  ${row.map((choice) => choice.label).join(' · ')}`);
   }
   // A console user never presses buttons, so acks only matter if a turn has nothing else to say.

@@ -43,8 +43,9 @@ export interface ConversationOptions {
   /** Longer text is refused unread. */
   maxTextLength?: number;
   /**
-   * Users the rate limit does not apply to. main.ts exempts only the console fed by a pipe: that is
-   * the operator's own script, not a chat user; an interactive console is limited like any channel.
+   * Users the rate limit does not apply to. main.ts exempts the console: a pipe is the operator's own
+   * script, and a person at the terminal is paced by the console adapter, which queues lines instead
+   * of refusing them (CONSOLE_RATE_LIMIT).
    */
   rateLimitExempt?: (user: ChannelUser) => boolean;
 }

@@ -26,7 +26,7 @@ describe('renderTurn', () => {
       '😄 Movies for when you feel happy:',
       '1. Toy Story (1995) · Comedy · 90 min · ★ 4½ for you · medium favorite chance — A comedy pick to lift your mood',
       '2. Up (2009) · Comedy · 90 min · ★ 4½ for you · medium favorite chance — A comedy pick to lift your mood',
-      copy.listFooter(),
+      copy.consoleListFooter(),
     ]);
   });
 
@@ -34,7 +34,7 @@ describe('renderTurn', () => {
     const footer: OutMessage = { text: copy.listFooter(), choices: [[{ label: copy.moreButton(), payload: 'f1|n|happy' }, { label: copy.rateSomeButton(), payload: 'f1|o|happy' }]] };
     const lines = renderTurn({ messages: [cardMessage(1, 'Toy Story', 1995), footer] });
     expect(lines.join('\n')).not.toMatch(/★1|❤ Favorite|Not for me|ℹ Details/);
-    expect(lines).toEqual([expect.stringMatching(/^1\. Toy Story \(1995\)/), copy.listFooter(), '  ➡ More · ⭐ Rate a few']);
+    expect(lines).toEqual([expect.stringMatching(/^1\. Toy Story \(1995\)/), copy.consoleListFooter(), '  ➡ More · ⭐ Rate a few']);
   });
 
   it('GIVEN the mood choices THEN every mood is listed, one row per choice row', () => {
@@ -60,7 +60,14 @@ describe('renderTurn', () => {
     const cards = lines.filter((line) => CARD_LINE.test(line));
     expect(cards.map((line) => line.split(' · ')[0])).toEqual(['1. Laugh 1 (1991)', '2. Laugh 2 (1992)', '3. Family 1 (2001)', '4. Family 2 (2002)', '5. Cartoon 1 (2011)']);
     expect(lines.at(-1)).toBe('  ➡ More · ⭐ Rate a few');
-    expect(lines).toContain(copy.listFooter());
+    expect(lines).toContain(copy.consoleListFooter());
+    expect(lines).not.toContain(copy.listFooter());
+  });
+
+  it('GIVEN copy that names things to tap (the list footer, also above the cold-start offer; no favorites yet) THEN the terminal prints its typed-command wording instead', () => {
+    const footer = renderTurn({ messages: [{ text: `${copy.listFooter()}\n${copy.coldStartOffer('happy')}` }, { text: copy.noFavorites(), ephemeral: true }] });
+    expect(footer).toEqual([copy.consoleListFooter(), copy.coldStartOffer('happy'), copy.consoleNoFavorites()]);
+    expect(footer.join('\n')).not.toMatch(/★|❤|🙈|\btap\b/i);
   });
 
   it('GIVEN the real conversation WHEN /favorites is rendered THEN the favorites are card lines and their unfavorite buttons are not printed', async () => {
