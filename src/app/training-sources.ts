@@ -11,7 +11,7 @@ import type { CatalogMovie } from '../catalog/catalog-movie.ts';
 import { parseCatalog } from '../catalog/parse-catalog.ts';
 import { toSimulationMovies } from '../community/catalog-for-simulation.ts';
 import { generateCommunity } from '../community/generate-community.ts';
-import { movieKey, type Movie } from '../core/domain/movie.ts';
+import { bareMovie, movieKey, type Movie } from '../core/domain/movie.ts';
 import { readRatingsFile, type RatingsFormat } from '../ml/datasets.ts';
 import { readCommunityDir, type TrainingData } from '../ml/training-data.ts';
 
@@ -73,7 +73,7 @@ export async function ratingsFileTrainingData(file: string, format: Exclude<Rati
   for (const id of dataset.itemIds) {
     const key = movieKey(source, id);
     if (!byKey.has(key)) {
-      byKey.set(key, bareMovie(byKey.size + 1, key, id));
+      byKey.set(key, bareMovie(byKey.size + 1, key, `#${id}`));
     }
   }
   const favoriteAt = dataset.scale.max - 0.1 * (dataset.scale.max - dataset.scale.min);
@@ -90,12 +90,6 @@ export async function ratingsFileTrainingData(file: string, format: Exclude<Rati
   return data;
 }
 
-function bareMovie(id: number, key: string, sourceId: string): Movie {
-  return {
-    id, key, title: `#${sourceId}`, year: null, runtimeMinutes: null, genres: [], certificate: null, imdbRating: null, imdbVotes: null,
-    criticScore: null, director: null, cast: [], posterUrl: null, overview: null, imdbId: null, emotions: {},
-  };
-}
 
 /** Adds `extra` to `base` (the database's events on top of the bundled community). */
 export function mergeTrainingData(base: TrainingData, extra: TrainingData): TrainingData {

@@ -152,7 +152,7 @@ async function benchmarkScoring(repetitions: number, quick: boolean): Promise<{ 
       const rank = scorer.rank;
       if (!rank) throw new Error('the benchmark models have no ranking pipeline');
       const turn = async () => {
-        const ranked = await rank({ mood: 'happy', user, candidates, multipliers, limit: 60 });
+        const ranked = await rank({ user, candidates, multipliers, limit: 60 });
         await scorer.score({ mood: 'happy', user, candidates: Array.from(ranked.positions, (p) => candidates[p]!).slice(0, 5) });
       };
       const scoreAll = () => scorer.score({ mood: 'happy', user, candidates });

@@ -102,7 +102,7 @@ export async function holdoutNdcg(scorer: Scorer, split: HoldoutSplit, movies: r
     for (const { movie } of taste.ratings) multipliers[position.get(movie.key)!] = 0;
     for (const movie of taste.favorites) multipliers[position.get(movie.key)!] = 0;
     const user: UserTaste = { userId: ++userNumber, ratings: taste.ratings, favorites: taste.favorites, viewCount: 0, shownCount: 0 };
-    const ranked = await scorer.rank({ mood: 'happy', user, candidates, multipliers, limit: k });
+    const ranked = await scorer.rank({ user, candidates, multipliers, limit: k });
     let dcg = 0;
     for (let r = 0; r < Math.min(k, ranked.positions.length); r++) if (held.has(candidates[ranked.positions[r]!]!.key)) dcg += discount[r]!;
     let ideal = 0;

@@ -96,12 +96,12 @@ describe('the bot’s scorer and the offline ranking rank identically', () => {
   });
 
   /** The three ways to rank one request; they must agree. */
-  async function rankThreeWays(taste: UserTaste, multipliers: Float64Array, limit: number, mood: Emotion = 'happy') {
+  async function rankThreeWays(taste: UserTaste, multipliers: Float64Array, limit: number) {
     const rank = scorer.rank;
     expect(rank).toBeDefined();
-    const bot = Array.from((await rank!({ mood, user: taste, candidates: movies, multipliers, limit })).positions);
+    const bot = Array.from((await rank!({ user: taste, candidates: movies, multipliers, limit })).positions);
     const offline = Array.from(await servedTopK(served, taste, movies, multipliers, limit));
-    const ranker = Array.from((await served.ranker.rank({ mood, user: taste, candidates: movies, multipliers, limit })).positions);
+    const ranker = Array.from((await served.ranker.rank({ user: taste, candidates: movies, multipliers, limit })).positions);
     return { bot, offline, ranker };
   }
 
@@ -168,7 +168,7 @@ describe('the bot’s scorer and the offline ranking rank identically', () => {
         const eligible = movies.filter((movie, c) => multipliers[c]! > 0 && served.itemIndex.has(movie.key)).length;
         expect(eligible, `${label}, ${name}`).toBeGreaterThan(0);
         for (const limit of [20, movies.length]) {
-          const { bot, offline, ranker } = await rankThreeWays(taste, multipliers, limit, mood);
+          const { bot, offline, ranker } = await rankThreeWays(taste, multipliers, limit);
           expect(bot, `${label}, ${name}, limit ${limit}`).toHaveLength(Math.min(limit, eligible));
           expect(offline, `${label}, ${name}, limit ${limit}`).toEqual(bot);
           expect(ranker, `${label}, ${name}, limit ${limit}`).toEqual(bot);
@@ -202,7 +202,7 @@ describe('the bot’s scorer and the offline ranking rank identically', () => {
           if (excluded.has(movie.id)) return 0;
           return (history.recentlyShown.has(movie.id) ? DEFAULT_RANKING.recentPenalty : 1) * (0.5 + 0.5 * (movie.emotions[mood] ?? 0));
         });
-        const ranked = await scorer.rank!({ mood, user: taste, candidates: list, multipliers, limit: list.length });
+        const ranked = await scorer.rank!({ user: taste, candidates: list, multipliers, limit: list.length });
         const order = Array.from(ranked.positions, (p) => ({ movie: list[p]! }));
         const { page, overCap } = diversifyPage(order, DEFAULT_RANKING.pageSize, DEFAULT_RANKING.maxPerPrimaryGenre);
         expect(overCap, mood).toBe(false);

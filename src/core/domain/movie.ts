@@ -26,6 +26,22 @@ export interface Movie {
   emotions: EmotionWeights;
 }
 
+/** A movie known by its key and title only (rating files without a movie file, offline tools). */
+export function bareMovie(id: number, key: string, title: string): Movie {
+  return {
+    id, key, title, year: null, runtimeMinutes: null, genres: [], certificate: null, imdbRating: null, imdbVotes: null,
+    criticScore: null, director: null, cast: [], posterUrl: null, overview: null, imdbId: null, emotions: {},
+  };
+}
+
+/** Jaccard similarity of a movie's genres to a set of genres (0 when either is empty). */
+export function genreJaccard(of: ReadonlySet<string>, genres: readonly string[]): number {
+  if (of.size === 0 || genres.length === 0) return 0;
+  let shared = 0;
+  for (const genre of genres) if (of.has(genre)) shared++;
+  return shared / (of.size + genres.length - shared);
+}
+
 export function movieKey(source: string, sourceId: string): string {
   return `${source}:${sourceId}`;
 }

@@ -47,7 +47,10 @@ export interface MovieScore {
   personalized: boolean;
 }
 
-export interface RankRequest extends ScoreRequest {
+/** The mood enters through `multipliers` (its weight per candidate), so the request names none. */
+export interface RankRequest {
+  user: UserTaste;
+  candidates: readonly Movie[];
   /** Per candidate, ≥ 0: the mood fit and "seen lately" factor; 0 means not a candidate. */
   multipliers: ArrayLike<number>;
   /** How many ranked candidates to return, at most. */

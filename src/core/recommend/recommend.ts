@@ -29,7 +29,7 @@
  */
 import { copy } from '../copy.ts';
 import type { Emotion } from '../domain/emotions.ts';
-import type { Movie } from '../domain/movie.ts';
+import { genreJaccard, type Movie } from '../domain/movie.ts';
 import type { Logger } from '../ports/logger.ts';
 import type {
   CatalogRepository,
@@ -100,13 +100,6 @@ const DAY_MS = 86_400_000;
 
 /** An IMDb rating this high (from at least `priorVotes` votes) is worth saying on a card. */
 const HIGH_STANDING_RATING = 8;
-
-function jaccard(a: readonly string[], b: readonly string[]): number {
-  if (a.length === 0 || b.length === 0) return 0;
-  const setB = new Set(b);
-  const shared = a.filter((genre) => setB.has(genre)).length;
-  return shared / (a.length + b.length - shared);
-}
 
 /** What the scorer needs about the user: their history with the movies attached (from the in-memory catalog). */
 export async function tasteFrom(userId: number, history: UserHistory, catalog: CatalogRepository): Promise<UserTaste> {
@@ -281,7 +274,7 @@ export class Recommender {
     };
 
     let page: Array<{ movie: Movie; score: MovieScore | null }>;
-    const pipelineMovies = coldStart ? null : await this.pipelinePage(mood, taste, moodMovies, factor, weights, prior);
+    const pipelineMovies = coldStart ? null : await this.pipelinePage(taste, moodMovies, factor, weights, prior);
     if (coldStart) {
       // The prior ranks; the models are asked only about the page, for the stars and chances shown.
       const priorValue = (i: number) => prior[i]! * weights[i]! * factor[i]!;
@@ -336,7 +329,7 @@ export class Recommender {
    * the ranking (×4) while its head holds too few genres. Null when the scorer has no pipeline or it
    * fails (the blend then ranks, as with older models).
    */
-  private async pipelinePage(mood: Emotion, taste: UserTaste, movies: readonly Movie[], factor: Float32Array, weights: Float64Array, prior: Float64Array): Promise<Movie[] | null> {
+  private async pipelinePage(taste: UserTaste, movies: readonly Movie[], factor: Float32Array, weights: Float64Array, prior: Float64Array): Promise<Movie[] | null> {
     const rank = this.deps.scorer.rank?.bind(this.deps.scorer);
     if (!rank) return null;
     const { pageSize, maxPerPrimaryGenre } = this.config;
@@ -352,7 +345,7 @@ export class Recommender {
       const limit = Math.min(k, eligible);
       let ranked: RankedCandidates;
       try {
-        ranked = await rank({ mood, user: taste, candidates: movies, multipliers, limit });
+        ranked = await rank({ user: taste, candidates: movies, multipliers, limit });
       } catch (error) {
         this.deps.logger.warn({ err: error, scorer: this.deps.scorer.name }, 'the ranking pipeline failed; ranking by the blend');
         return null;
@@ -434,7 +427,7 @@ export class Recommender {
     page.forEach(({ movie }, card) => {
       liked.forEach((other, rank) => {
         if (other.id === movie.id || citedBefore.has(other.id) || other.genres[0] === undefined || other.genres[0] !== movie.genres[0]) return;
-        const similarity = jaccard(movie.genres, other.genres);
+        const similarity = genreJaccard(new Set(other.genres), movie.genres);
         if (similarity >= 0.5) pairs.push({ card, liked: rank, similarity });
       });
     });

@@ -22,7 +22,7 @@
  */
 import { copy } from '../copy.ts';
 import { EMOTIONS, type Emotion } from '../domain/emotions.ts';
-import type { Movie } from '../domain/movie.ts';
+import { genreJaccard, type Movie } from '../domain/movie.ts';
 import type { MovieScore, UserTaste } from '../ports/scorer.ts';
 import { topIndices } from '../../shared/top-indices.ts';
 import { bayesianPrior, tasteFrom, type RankingConfig, type RecommendDeps, type RecommendedMovie } from './recommend.ts';
@@ -33,14 +33,6 @@ export interface SimilarResult {
   seed: Movie;
   /** Best first; empty when nothing like the seed is left for the user. */
   picks: RecommendedMovie[];
-}
-
-/** Jaccard similarity of a movie's genres to the seed's (given as a set). */
-function jaccard(seed: ReadonlySet<string>, genres: readonly string[]): number {
-  if (seed.size === 0 || genres.length === 0) return 0;
-  let shared = 0;
-  for (const genre of genres) if (seed.has(genre)) shared++;
-  return shared / (seed.size + genres.length - shared);
 }
 
 /** The mood a movie evokes most (for the scorer's mood features); the first mood when it evokes none. */
@@ -146,7 +138,7 @@ export class SimilarRecommender {
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const movie = all[i]!;
-      const similarity = excluded.has(movie.id) || taken.has(movie.id) ? 0 : jaccard(seedGenres, movie.genres);
+      const similarity = excluded.has(movie.id) || taken.has(movie.id) ? 0 : genreJaccard(seedGenres, movie.genres);
       // Jaccard × prior is at most 1: + 2 puts every movie of the seed's primary genre first.
       values[i] = similarity > 0 ? (movie.genres[0] === primary ? 2 : 0) + similarity * prior[i]! : Number.NEGATIVE_INFINITY;
     }

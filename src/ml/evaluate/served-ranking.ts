@@ -5,7 +5,7 @@
  * `npm run evaluate -- --ranking`, so what they measure is what the bot serves.
  */
 import type { CatalogMovie } from '../../catalog/catalog-movie.ts';
-import type { Movie } from '../../core/domain/movie.ts';
+import { bareMovie, type Movie } from '../../core/domain/movie.ts';
 import type { UserTaste } from '../../core/ports/scorer.ts';
 import type { RatingsDataset } from '../datasets.ts';
 import { PipelineRanker } from '../serve/pipeline-ranker.ts';
@@ -28,24 +28,8 @@ export function datasetMovies(ds: RatingsDataset, catalog?: ReadonlyMap<string, 
   return Object.freeze(
     ds.itemIds.map((rawId, i): Movie => {
       const row = catalog?.get(rawId);
-      return {
-        id: i + 1,
-        key: `${MOVIE_SOURCE}:${rawId}`,
-        title: row?.title ?? `#${rawId}`,
-        year: row?.year ?? null,
-        runtimeMinutes: null,
-        genres: row?.genres ?? [],
-        certificate: null,
-        imdbRating: null,
-        imdbVotes: null,
-        criticScore: null,
-        director: null,
-        cast: [],
-        posterUrl: null,
-        overview: null,
-        imdbId: null,
-        emotions: row?.emotions ?? {},
-      };
+      const movie = bareMovie(i + 1, `${MOVIE_SOURCE}:${rawId}`, row?.title ?? `#${rawId}`);
+      return row ? { ...movie, year: row.year, genres: row.genres, emotions: row.emotions } : movie;
     }),
   );
 }
@@ -151,7 +135,7 @@ export async function trainServedModelOn(
  * user's mood list (without the page's diversity cut), as dataset item indices.
  */
 export async function servedTopK(model: ServedModel, taste: UserTaste, movies: readonly Movie[], multipliers: ArrayLike<number>, k: number): Promise<Int32Array> {
-  const ranked = await model.ranker.rank({ mood: 'happy', user: taste, candidates: movies, multipliers, limit: k });
+  const ranked = await model.ranker.rank({ user: taste, candidates: movies, multipliers, limit: k });
   return Int32Array.from(ranked.positions);
 }
 

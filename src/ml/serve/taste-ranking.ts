@@ -4,18 +4,10 @@
  * The bot's scorer and the offline tools (`recommend`, `evaluate --ranking`) both rank through this
  * class, so what is measured offline is what the bot serves.
  */
-import type { Movie } from '../../core/domain/movie.ts';
+import { genreJaccard, type Movie } from '../../core/domain/movie.ts';
 import type { RankedCandidates, RankRequest, SimilarRequest, UserTaste } from '../../core/ports/scorer.ts';
 import type { ItemRating } from '../fold-in.ts';
 import type { PipelineRanker } from './pipeline-ranker.ts';
-
-/** Jaccard similarity of two genre lists (0 when either is empty). */
-function genreOverlap(seed: ReadonlySet<string>, genres: readonly string[]): number {
-  if (seed.size === 0 || genres.length === 0) return 0;
-  let shared = 0;
-  for (const genre of genres) if (seed.has(genre)) shared++;
-  return shared / (seed.size + genres.length - shared);
-}
 
 export class TasteRanker {
   /** Candidate lists' item indices (−1: unknown to the models), per frozen list (the catalog's mood lists). */
@@ -72,10 +64,10 @@ export class TasteRanker {
       const weight = likeSeed[item]!;
       // Co-picked, and alike: a movie sharing none of the seed's genres keeps a quarter of its weight.
       // Where the picks are thin (a small community) this keeps "more like The Matrix" looking like it.
-      if (weight > 0) multipliers[c] = (weight / strongest) * (0.25 + 0.75 * genreOverlap(seedGenres, request.candidates[c]!.genres));
+      if (weight > 0) multipliers[c] = (weight / strongest) * (0.25 + 0.75 * genreJaccard(seedGenres, request.candidates[c]!.genres));
     }
     const user: UserTaste = { ...request.user, favorites: [...request.user.favorites, request.seed] };
-    return this.rank({ mood: 'happy', user, candidates: request.candidates, multipliers, limit: request.limit });
+    return this.rank({ user, candidates: request.candidates, multipliers, limit: request.limit });
   }
 
   /** The candidates' item indices (−1: unknown to the models), kept per frozen list. */
