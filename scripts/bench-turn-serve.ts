@@ -1,6 +1,8 @@
 /**
  * The serving half of the turn benchmark, started by scripts/bench-turn.ts: a process that holds what a
- * serving bot holds (Prisma on MariaDB, the cached catalog, the ONNX models, the core) and nothing of
+ * serving bot holds (Prisma on MariaDB, the cached catalog, the ONNX models, the core, the delivery
+ * inbox and outbox: every turn is recorded, applied in a transaction with its replies, and its
+ * replies cleared, as the adapters do) and nothing of
  * the benchmark's setup, run compiled with the production flags (scripts/serving-runtime.ts), so its
  * resident memory is what `docker stats` would show. Prints one JSON line of figures on stdout.
  *
@@ -9,6 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildConversation } from '../src/app/build-conversation.ts';
+import { TrackedConversation } from '../src/app/tracked-conversation.ts';
+import type { Inbound } from '../src/core/conversation/turn.ts';
+import { StorageBreaker } from '../src/delivery/breaker.ts';
+import { PrismaDeliveryStore } from '../src/infra/db/delivery-store.ts';
+import { TransactionScope } from '../src/infra/db/transaction-scope.ts';
 import { EMOTIONS } from '../src/core/domain/emotions.ts';
 import { silentLogger } from '../src/core/ports/logger.ts';
 import { openDatabase } from '../src/infra/db/client.ts';
@@ -62,16 +69,37 @@ async function serve(): Promise<ServeFigures> {
 
   const database = await openDatabase({ kind: 'mysql', url: values['database-url'] }, { poolSize: 10 });
   const scorer = await OnnxScorer.load(values.models);
+  const breaker = new StorageBreaker(() => database.ping(), { log: silentLogger });
   try {
-    const repos = createPrismaRepositories(database);
+    // As the bot runs it: turns in transactions, through the inbox and the outbox (src/delivery).
+    const transactions = new TransactionScope(database.prisma, database.kind);
+    const repos = createPrismaRepositories(database, { transactions });
     await repos.catalog.refresh();
-    const conversation = buildConversation(
-      { blend: { ratingWeight: 0.6, favoriteWeight: 0.4 }, rateLimit: { turns: 1_000_000, windowSeconds: 1 } },
-      repos,
-      scorer,
-      silentLogger,
+    const store = new PrismaDeliveryStore(transactions, breaker);
+    const conversation = new TrackedConversation(
+      buildConversation(
+        { blend: { ratingWeight: 0.6, favoriteWeight: 0.4 }, rateLimit: { turns: 1_000_000, windowSeconds: 1 } },
+        repos,
+        scorer,
+        silentLogger,
+      ),
+      undefined,
+      transactions,
+      breaker,
     );
-    const feel = (n: number, i: number) => conversation.handle({ kind: 'command', name: 'feel', args: EMOTIONS[i % EMOTIONS.length]!, user: benchUser(n) });
+    let updateId = 0;
+    /** What an adapter does with one update: record it, apply it with its replies, then clear the sent replies. */
+    const delivered = async (inbound: Inbound): Promise<void> => {
+      const key = { platform: 'telegram' as const, updateKey: String(++updateId) };
+      await store.record({ ...key, chatKey: inbound.user.platformUserId, payload: JSON.stringify(inbound) });
+      const applied = await store.apply(key, async () => {
+        const turn = await conversation.handle(inbound);
+        const expiresAt = new Date(Date.now() + 60_000);
+        return { value: turn, outbox: turn.messages.map((message) => ({ chatKey: inbound.user.platformUserId, payload: JSON.stringify(message), expiresAt })) };
+      });
+      if (applied) await store.sent(applied.outbox);
+    };
+    const feel = (n: number, i: number) => delivered({ kind: 'command', name: 'feel', args: EMOTIONS[i % EMOTIONS.length]!, user: benchUser(n) });
     const loaded = settledRssMb();
 
     for (let i = 0; i < 30; i++) await feel(0, i);
@@ -107,7 +135,7 @@ async function serve(): Promise<ServeFigures> {
         const typo = i % 3 === 1 && title.length > 6 ? `${title.slice(0, 3)}${title[4]}${title[3]}${title.slice(5)}` : title;
         return i % 3 === 2 && movie.year !== null ? `${typo} ${movie.year}` : typo;
       });
-    const like = (n: number, i: number) => conversation.handle({ kind: 'command', name: 'like', args: queries[i % queries.length]!, user: benchUser(n) });
+    const like = (n: number, i: number) => delivered({ kind: 'command', name: 'like', args: queries[i % queries.length]!, user: benchUser(n) });
     for (let i = 0; i < 10; i++) await like(0, i);
     const likeLatencies: number[] = [];
     for (let i = 0; i < Math.min(turns, 200); i++) {
@@ -128,6 +156,7 @@ async function serve(): Promise<ServeFigures> {
     };
   } finally {
     await scorer.close();
+    breaker.stop();
     await database.close();
   }
 }

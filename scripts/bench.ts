@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--json] [--only data,ml,turn,telegram,discord] [--quick] [--mysql URL]`
+ * `npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord,webhook] [--quick] [--mysql URL]`
  *
  * Speed and memory figures named in the issues, as medians over repeated runs (the machines are
  * shared and noisy). With --json the last line of stdout is one JSON object whose nested keys are
@@ -69,6 +69,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   retrain: async () => (await import('./bench-retrain.ts')).retrainBenchmarks,
   telegram: async () => (await import('./bench-telegram.ts')).telegramBenchmarks,
   discord: async () => (await import('./bench-discord.ts')).discordBenchmarks,
+  webhook: async () => (await import('./bench-webhook.ts')).webhookBenchmarks,
 };
 
 runCli(async () => {
@@ -96,4 +97,4 @@ runCli(async () => {
     Object.assign(figures, await section({ mysqlUrl: values.mysql, quick: values.quick, log }));
   }
   if (values.json) console.log(JSON.stringify(figures));
-}, 'usage: npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord] [--quick] [--mysql URL]');
+}, 'usage: npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord,webhook] [--quick] [--mysql URL]');

@@ -12,6 +12,9 @@ import { consoleRateLimitExempt, runConsole } from './bots/console/console-adapt
 import { HttpServer, healthHandler, Metrics } from './infra/http/http-server.ts';
 import { createPrismaRepositories } from './infra/db/repositories/index.ts';
 import { createLoggerFromConfig } from './infra/logger.ts';
+import { StorageBreaker } from './delivery/breaker.ts';
+import { PrismaDeliveryStore } from './infra/db/delivery-store.ts';
+import { TransactionScope } from './infra/db/transaction-scope.ts';
 import { loadScorer } from './ml/onnx-scorer.ts';
 import { SwappableScorer } from './ml/swappable-scorer.ts';
 import { defaultTrainingData } from './app/training-sources.ts';
@@ -44,7 +47,15 @@ async function main(): Promise<void> {
   const print = (line: string) => process.stderr.write(`${line}\n`);
 
   const database = await prepareDatabase(config, logger.child({ module: 'db' }), print);
-  const repos = createPrismaRepositories(database, { catalogMaxAgeMs: 10 * 60_000 });
+  // One transaction per turn; while the database is down, turns are answered at once (src/delivery/README.md).
+  const transactions = new TransactionScope(database.prisma, database.kind);
+  const metrics = new Metrics();
+  const breaker = new StorageBreaker(() => database.ping(), {
+    log: logger.child({ module: 'db' }),
+    onChange: (open) => metrics.increment('database_breaker_changes_total', { state: open ? 'open' : 'closed' }),
+  });
+  const deliveryStore = new PrismaDeliveryStore(transactions, breaker);
+  const repos = createPrismaRepositories(database, { catalogMaxAgeMs: 10 * 60_000, transactions });
   await repos.catalog.refresh();
   const modelLogger = logger.child({ module: 'models' });
   const scorer = new SwappableScorer(await loadScorer(config.modelsDir, modelLogger, { intraOpNumThreads: config.onnxThreads }));
@@ -52,10 +63,11 @@ async function main(): Promise<void> {
   const modelSync = { modelsDir: config.modelsDir, scorer, store: artifacts, logger: modelLogger, onnxThreads: config.onnxThreads };
   // Another replica may have published a newer model than the one on this disk.
   await syncModel(modelSync).catch((err: unknown) => modelLogger.warn({ err }, 'could not check for a published model'));
-  const metrics = new Metrics();
   const conversation = new TrackedConversation(
     buildConversation(config, repos, scorer, logger, undefined, consoleRateLimitExempt),
     metrics,
+    transactions,
+    breaker,
   );
 
   const channels: RunningChannel[] = [];
@@ -79,6 +91,7 @@ async function main(): Promise<void> {
     await Promise.all(channels.map((channel) => channel.stop().catch((err: unknown) => logger.warn({ err, channel: channel.name }, 'channel stop failed'))));
     if (!(await conversation.drain(DRAIN_MS))) logger.warn({ inFlight: conversation.pending }, 'in-flight turns cut at shutdown');
     await http?.close();
+    breaker.stop();
     await scorer.close().catch(() => undefined);
     await database.close().catch((err: unknown) => logger.warn({ err }, 'closing the database failed'));
     process.exit(code);
@@ -96,7 +109,9 @@ async function main(): Promise<void> {
 
   if (config.telegram) {
     const { startTelegramBot } = await import('./bots/telegram/telegram-bot.ts');
-    channels.push(await startTelegramBot({ conversation, config: config.telegram, logger: logger.child({ module: 'telegram' }), http, metrics }));
+    channels.push(
+      await startTelegramBot({ conversation, config: config.telegram, logger: logger.child({ module: 'telegram' }), http, metrics, delivery: { store: deliveryStore, breaker } }),
+    );
   }
   if (config.discord) {
     const { startDiscordBot } = await import('./bots/discord/discord-bot.ts');

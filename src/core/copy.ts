@@ -205,5 +205,9 @@ export const copy = {
   /** The terminal queues lines typed faster than its limit: said once per pause, then every line is answered. */
   consoleQueued: (seconds: number) => `You're typing faster than I can answer: I'll answer the rest in ${seconds} s.`,
   unavailable: () => "Feelms is temporarily unavailable (our database isn't answering). Please try again in a minute.",
+  /** When the request is kept and will be answered once the database is back (Telegram redelivers it). */
+  unavailableWillAnswer: () => "Feelms is temporarily unavailable (our database isn't answering). I'll answer this as soon as it's back.",
+  /** A chat sent more at once than the bot queues: the rest was skipped. */
+  floodSkipped: () => 'Too much at once in this chat: I skipped some requests. Send them again in a minute.',
   failed: (reference: string) => `Something went wrong on our side. Please try again. (ref ${reference})`,
 } as const;

@@ -7,14 +7,17 @@
  * const api = new TelegramApi(bot.telegram, { log, token });
  * await api.call('answerCallbackQuery', { callback_query_id: id, text: 'Rated ★4' });
  */
-import { TelegramError } from 'telegraf';
+import { TelegramError, type Telegram } from 'telegraf';
 import type { Opts, Telegram as Methods } from 'telegraf/types';
 import type { Logger } from '../../core/ports/logger.ts';
 import { PacerClosedError, sleep } from './pacer.ts';
 
+/** telegraf's per-call options (its AbortSignal type is the abort-controller package's). */
+type CallOptions = Parameters<Telegram['callApi']>[2];
+
 /** What the adapter needs from telegraf's `Telegram` client. */
 export interface ApiClient {
-  callApi<M extends keyof Methods>(method: M, payload: Opts<M>): Promise<ReturnType<Methods[M]>>;
+  callApi<M extends keyof Methods>(method: M, payload: Opts<M>, options?: CallOptions): Promise<ReturnType<Methods[M]>>;
 }
 
 /** Counters for /metrics (src/infra/http's Metrics satisfies it). */
@@ -109,11 +112,13 @@ export class TelegramApi {
     method: M,
     payload: Opts<M>,
     wait: (delayMs: number) => Promise<void> = (delayMs) => sleep(delayMs, this.options.signal),
+    /** Aborts the request itself (a long poll at shutdown). */
+    signal?: AbortSignal,
   ): Promise<ReturnType<Methods[M]>> {
     for (let attempt = 1; ; attempt++) {
-      if (this.options.signal?.aborted) throw new PacerClosedError();
+      if (this.options.signal?.aborted && !signal) throw new PacerClosedError();
       try {
-        return await this.client.callApi(method, payload);
+        return await this.client.callApi(method, payload, signal ? ({ signal } as unknown as CallOptions) : undefined);
       } catch (error) {
         this.options.metrics?.increment('telegram_api_errors_total', { method, code: String(errorCode(error) ?? 'network') });
         const delayMs = retryAfterMs(error);

@@ -12,6 +12,10 @@ export class RecentIds {
 
   constructor(private readonly capacity = 10_000) {}
 
+  has(id: number): boolean {
+    return this.ids.has(id);
+  }
+
   /** Records `id`; false when it was already there. */
   add(id: number): boolean {
     if (this.ids.has(id)) return false;

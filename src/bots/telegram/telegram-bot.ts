@@ -7,25 +7,31 @@
  * command menu (setMyCommands: a failure is logged and ignored), then
  * - webhook mode (config.webhook set): the route on the HTTP server, then setWebhook with the secret;
  * - polling: refuse when Telegram reports a webhook (polling would delete it) unless forcePolling,
- *   then `bot.launch()` in the background: it does not return while polling, so it is never awaited
- *   here. A 409 Conflict (another process polls with this token) is logged and retried with backoff.
- * `stop()` stops intake, lets in-flight updates finish for a bounded time, then drops what is
- * still queued, so main.ts can exit within 8 s.
+ *   then our own getUpdates loop (poller.ts) in the background, which confirms an update only once
+ *   it is in the inbox. A 409 Conflict (another process polls with this token) is logged and
+ *   retried with backoff.
+ * Every update goes to the UpdateHandler (inbox, fair queues, outbox: src/delivery/README.md), which
+ * then also takes over work a crashed or stopped process left.
+ * `stop()` stops intake, lets running turns finish for a bounded time, and leaves what is left in
+ * the inbox and outbox for the next process, so main.ts can exit within 8 s.
  * @example
  * const channel = await startTelegramBot({ conversation, config: config.telegram, logger, http, metrics });
  * process.once('SIGTERM', () => void channel.stop());
  */
 import { setMaxListeners } from 'node:events';
-import { Telegraf, type Types } from 'telegraf';
-import type { Update, UserFromGetMe } from 'telegraf/types';
+import { Telegram, type Types } from 'telegraf';
+import type { UserFromGetMe } from 'telegraf/types';
 import type { Config } from '../../config.ts';
 import type { Conversation } from '../../core/conversation/turn.ts';
 import type { Logger } from '../../core/ports/logger.ts';
+import { MemoryDeliveryStore } from '../../delivery/memory-store.ts';
+import type { DeliveryStore } from '../../delivery/ports.ts';
 import type { RunningChannel } from '../channel.ts';
 import { errorCode, TelegramApi, type Counter } from './api.ts';
 import { Pacer, sleep, TELEGRAM_LIMITS, type PacingLimits } from './pacer.ts';
 import { commandMenu } from './render.ts';
-import { UpdateHandler } from './update-handler.ts';
+import { pollUpdates } from './poller.ts';
+import { UpdateHandler, type BreakerView } from './update-handler.ts';
 import { webhookHandler, type HttpRoutes } from './webhook.ts';
 
 export type TelegramConfig = NonNullable<Config['telegram']>;
@@ -44,6 +50,14 @@ export interface TelegramTuning {
   maxInFlightUpdates: number;
   /** getMe attempts at start-up (network errors only). */
   startAttempts: number;
+  /** Turns running at once over all chats, and turns queued per chat (more are dropped with a notice). */
+  turnConcurrency: number;
+  maxQueuedPerChat: number;
+  /** How often work a crashed process left is looked for; and when a pending update counts as abandoned. */
+  sweepIntervalMs: number;
+  staleAfterMs: number;
+  /** getUpdates' long-poll timeout. */
+  pollTimeoutSeconds: number;
 }
 
 export const DEFAULT_TUNING: TelegramTuning = {
@@ -53,8 +67,13 @@ export const DEFAULT_TUNING: TelegramTuning = {
   maxRetryBackoffMs: 60_000,
   stopTimeoutMs: 5_000,
   maxWebhookBodyBytes: 256 * 1024,
-  maxInFlightUpdates: 200,
+  maxInFlightUpdates: 64,
   startAttempts: 3,
+  turnConcurrency: 8,
+  maxQueuedPerChat: 10,
+  sweepIntervalMs: 10_000,
+  staleAfterMs: 120_000,
+  pollTimeoutSeconds: 50,
 };
 
 export interface TelegramBotOptions {
@@ -65,6 +84,11 @@ export interface TelegramBotOptions {
   http: HttpRoutes | null;
   metrics?: Counter;
   tuning?: Partial<TelegramTuning>;
+  /**
+   * Where updates and replies are kept (src/infra/db/delivery-store.ts in the bot) and the
+   * database breaker. Without it (tests, the benchmark) they are kept in memory only.
+   */
+  delivery?: { store: DeliveryStore; breaker?: BreakerView };
 }
 
 export interface TelegramChannel extends RunningChannel {
@@ -116,12 +140,12 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
   setMaxListeners(0, stopping.signal); // every 429 wait listens for it
   let status = 'starting';
 
-  const bot = new Telegraf(config.token, { telegram: { webhookReply: false, ...(config.apiRoot ? { apiRoot: config.apiRoot } : {}) } });
-  const api = new TelegramApi(bot.telegram, { log, token: config.token, signal: stopping.signal, ...(metrics ? { metrics } : {}) });
+  // telegraf's client makes the calls; polling and dispatch are ours (poller.ts, update-handler.ts).
+  const telegram = new Telegram(config.token, { webhookReply: false, ...(config.apiRoot ? { apiRoot: config.apiRoot } : {}) });
+  const api = new TelegramApi(telegram, { log, token: config.token, ...(metrics ? { metrics } : {}) });
   const pacer = new Pacer(tuning.pacing);
 
   const me = await getMe(api, tuning.startAttempts, log);
-  bot.botInfo = me;
   const handler = new UpdateHandler({
     conversation,
     api,
@@ -129,12 +153,14 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
     bot: { id: me.id, username: me.username },
     log,
     ackWaitMs: tuning.ackWaitMs,
-    maxInFlight: tuning.maxInFlightUpdates,
+    store: options.delivery?.store ?? new MemoryDeliveryStore(),
+    ...(options.delivery?.breaker ? { breaker: options.delivery.breaker } : {}),
+    concurrency: tuning.turnConcurrency,
+    maxQueuedPerChat: tuning.maxQueuedPerChat,
+    sweepIntervalMs: tuning.sweepIntervalMs,
+    staleAfterMs: tuning.staleAfterMs,
     ...(metrics ? { metrics } : {}),
   });
-  // telegraf's default handler rethrows, which stops polling: errors go to the adapter's one catch.
-  bot.catch((error, ctx) => handler.fail(error, { update: ctx.update, answered: false }));
-  bot.use((ctx) => handler.accept(ctx.update));
 
   try {
     await api.call('setMyCommands', { commands: commandMenu() });
@@ -142,7 +168,7 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
     log.warn(api.describe(error), 'could not publish the command menu (setMyCommands); going on without it');
   }
 
-  /** Refuses to poll over a webhook unless told to; an unreadable answer is logged and polling goes on. */
+  /** Refuses to poll over a webhook unless told to (then deletes it); an unreadable answer is logged and polling goes on. */
   const checkNoWebhook = async (): Promise<void> => {
     let url: string;
     try {
@@ -154,52 +180,10 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
     if (!url) return;
     if (!config.forcePolling) throw new TelegramWebhookSetError(webhookHost(url));
     log.warn({ webhookHost: webhookHost(url) }, 'a webhook is set; TELEGRAM_FORCE_POLLING is on, so polling deletes it');
+    await api.call('deleteWebhook', { drop_pending_updates: false });
   };
 
-  let polling: Promise<void> = Promise.resolve();
-  const runPolling = async (): Promise<void> => {
-    let backoff = tuning.retryBackoffMs;
-    for (let round = 0; !stopping.signal.aborted; round++) {
-      if (round > 0) {
-        try {
-          await checkNoWebhook();
-        } catch (error) {
-          status = 'refused';
-          log.error({ error: (error as Error).message }, 'polling stopped: a webhook was set meanwhile');
-          return;
-        }
-      }
-      status = 'polling';
-      const started = Date.now();
-      try {
-        await bot.launch({ allowedUpdates: ALLOWED_UPDATES, dropPendingUpdates: false });
-        return; // launch() resolves only once bot.stop() has ended polling
-      } catch (error) {
-        if (stopping.signal.aborted) return;
-        if (Date.now() - started > tuning.maxRetryBackoffMs) backoff = tuning.retryBackoffMs; // it had been working
-        const code = errorCode(error);
-        if (code === 401) {
-          status = 'unauthorized';
-          log.error(api.describe(error), 'Telegram refused the bot token (401); polling stopped');
-          return;
-        }
-        if (code === 409) {
-          status = 'conflict';
-          log.error(
-            { ...api.describe(error), retryInMs: backoff },
-            'Telegram reports a conflict (409): another process is polling with this bot token, or a webhook is set. Only one instance may poll; retrying',
-          );
-        } else {
-          status = 'reconnecting';
-          log.error({ ...api.describe(error), retryInMs: backoff }, 'polling failed; retrying');
-        }
-        metrics?.increment('telegram_polling_restarts_total', { code: String(code ?? 'network') });
-        await sleep(backoff, stopping.signal).catch(() => undefined);
-        backoff = Math.min(backoff * 2, tuning.maxRetryBackoffMs);
-      }
-    }
-  };
-
+  let polling: Promise<unknown> = Promise.resolve();
   if (config.webhook) {
     const { url, secret } = config.webhook;
     if (!options.http) throw new TelegramStartError('Telegram webhook mode needs the HTTP server: set HTTP_PORT.');
@@ -210,7 +194,8 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
       webhookHandler({
         secret,
         maxBodyBytes: tuning.maxWebhookBodyBytes,
-        accept: (update) => bot.handleUpdate(update as unknown as Update),
+        accept: (update) => handler.accept(update),
+        maxInFlight: tuning.maxInFlightUpdates,
         isOpen: () => !stopping.signal.aborted,
         log,
         ...(metrics ? { metrics } : {}),
@@ -221,28 +206,23 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
     log.info({ bot: me.username, mode: 'webhook', path }, 'telegram bot started');
   } else {
     await checkNoWebhook();
-    // Not awaited: launch() does not return while polling. Failures are handled inside.
-    polling = runPolling();
+    // Not awaited: it runs until stop(). Failures are handled inside.
+    polling = pollUpdates({
+      api,
+      accept: (update) => handler.accept(update),
+      allowedUpdates: ALLOWED_UPDATES,
+      signal: stopping.signal,
+      log,
+      ...(metrics ? { metrics } : {}),
+      onStatus: (next) => (status = next),
+      beforeRetry: checkNoWebhook,
+      timeoutSeconds: tuning.pollTimeoutSeconds,
+      retryBackoffMs: tuning.retryBackoffMs,
+      maxRetryBackoffMs: tuning.maxRetryBackoffMs,
+    });
     log.info({ bot: me.username, mode: 'polling' }, 'telegram bot started');
   }
-
-  /**
-   * bot.stop() aborts the pending getUpdates; telegraf then confirms the last batch (offset) and
-   * launch() resolves. It throws while launch() has not started polling yet (getMe/deleteWebhook
-   * in flight), so it is repeated until the polling loop has ended, or the time is up.
-   */
-  const stopPolling = async (until: number): Promise<void> => {
-    let ended = false;
-    void polling.then(() => (ended = true));
-    while (!ended && Date.now() < until) {
-      try {
-        bot.stop('shutdown');
-      } catch {
-        // "Bot is not running!": launch() is still starting.
-      }
-      await Promise.race([polling, sleep(25)]);
-    }
-  };
+  handler.startRecovery();
 
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -250,10 +230,12 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
       const deadline = Date.now() + tuning.stopTimeoutMs;
       status = 'stopping';
       stopping.abort();
-      if (!config.webhook) await stopPolling(Date.now() + Math.min(1_500, tuning.stopTimeoutMs));
-      const drained = await handler.idle(Math.max(0, deadline - Date.now()));
-      if (!drained) log.warn({ pending: handler.pending, queuedMessages: pacer.pending }, 'stopping with updates still in progress; their remaining replies are dropped');
+      // The long poll is aborted; the loop then confirms what was recorded.
+      await Promise.race([polling, sleep(Math.min(1_500, tuning.stopTimeoutMs))]);
+      const left = () => Math.max(0, deadline - Date.now());
+      const { turnsCut, unsent } = await handler.stop(left() * 0.6, left() * 0.5);
       pacer.close();
+      if (turnsCut || unsent > 0) log.warn({ unsentReplies: unsent, turnsCut }, 'stopping with work left: it stays in the inbox and outbox for the next start');
       status = 'stopped';
       log.info({}, 'telegram bot stopped');
     })();

@@ -1,30 +1,43 @@
 /**
- * What happens to one update, from intake to the last message sent. Both modes (long polling and
- * webhook) feed `accept`, which drops duplicates and returns at once: the work runs in the
- * background, so one slow turn never holds up the polling loop (telegraf awaits a whole batch
- * before fetching the next) or a webhook response.
+ * What happens to one Telegram update, from intake to the last message sent (src/delivery/README.md):
+ * 1. `accept` records it in the inbox and resolves: only then may the caller confirm it to Telegram
+ *    (the polling offset moves, the webhook answers 200). When it cannot be recorded (the database
+ *    is down), `accept` rejects, the user is told once, and Telegram delivers it again later.
+ * 2. Its turn is queued in its chat's queue (ChatScheduler): a chat's backlog never holds up
+ *    another chat, and a chat that sends more than its queue holds has the rest dropped, with one
+ *    notice.
+ * 3. The turn runs in one transaction with the update's completion and its replies (DeliveryStore
+ *    .apply): a crash before the commit leaves the update pending (applied after a restart), after
+ *    it leaves the replies in the outbox (sent after a restart). Never both, never twice.
+ * 4. TelegramSender sends the replies, paced, and removes each from the outbox once sent.
  *
  * A tap (callback query) is answered FIRST and always: with the core's toast when the turn is done
  * within `ackWaitMs`, else with an empty answer (which stops the button's spinner) while the turn
- * goes on; the card's keyboard is then edited to show the choice. A tap the adapter cannot read
- * (no data, over 64 bytes) is answered "expired" and never reaches the core.
- *
- * `fail` is the adapter's one catch (STYLE.md C7), also installed as telegraf's `bot.catch`:
- * it logs with a reference id and shows the user that id.
+ * goes on. A tap the adapter cannot read (no data, over 64 bytes) is answered "expired" and never
+ * reaches the core.
  * @example
- * const handler = new UpdateHandler({ conversation, api, pacer, bot: me, log, ackWaitMs: 300 });
- * telegraf.use((ctx) => handler.accept(ctx.update));
+ * const handler = new UpdateHandler({ conversation, api, pacer, bot: me, log, ackWaitMs: 300, store, breaker });
+ * await handler.accept(update); // recorded: safe to confirm
  */
 import { randomBytes } from 'node:crypto';
-import type { Conversation, Inbound, Turn } from '../../core/conversation/turn.ts';
+import type { Conversation, Turn } from '../../core/conversation/turn.ts';
 import { copy } from '../../core/copy.ts';
 import type { Logger } from '../../core/ports/logger.ts';
-import { errorCode, isTelegramError, type Counter, type TelegramApi } from './api.ts';
-import { KeyedQueue } from './keyed-queue.ts';
-import { PacerClosedError, type Pacer, type PacedChat } from './pacer.ts';
+import { StorageUnavailableError } from '../../core/ports/repositories.ts';
+import { ChatScheduler } from '../../delivery/chat-scheduler.ts';
+import { TurnUndone, type DeliveryStore, type OutboxEntry, type UpdateKey } from '../../delivery/ports.ts';
+import type { Counter, TelegramApi } from './api.ts';
+import { TELEGRAM_REPLY_TTL_MS, TelegramSender, type TelegramOutgoing } from './outbox-sender.ts';
+import type { Pacer, PacedChat } from './pacer.ts';
 import { RecentIds } from './recent-ids.ts';
-import { renderMessage, renderMessages, renderTapTurn, renderToast, type OutgoingCall } from './render.ts';
+import { renderMessage, renderMessages, renderTapTurn, renderToast } from './render.ts';
 import { readUpdate, updateKind, type BotIdentity, type TelegramChat, type TelegramEvent } from './to-inbound.ts';
+
+/** What the handler needs to know of the database breaker (src/delivery/breaker.ts). */
+export interface BreakerView {
+  readonly isOpen: boolean;
+  whenClosed(): Promise<void>;
+}
 
 export interface UpdateHandlerOptions {
   conversation: Conversation;
@@ -35,211 +48,285 @@ export interface UpdateHandlerOptions {
   metrics?: Counter;
   /** How long a tap's answer waits for the core's toast before answering without one. */
   ackWaitMs: number;
-  /** Updates handled at once; more wait (and so slow the polling loop down). */
-  maxInFlight?: number;
+  store: DeliveryStore;
+  breaker?: BreakerView;
+  /** Turns running at once over all chats. */
+  concurrency?: number;
+  /** Turns queued per chat; beyond that a chat's updates are dropped with one notice. */
+  maxQueuedPerChat?: number;
+  /** How often work left by a crashed process is looked for, and replies' claims renewed. */
+  sweepIntervalMs?: number;
+  /** Pending updates older than this are taken over from any process (it may have died). */
+  staleAfterMs?: number;
 }
 
-/** One update's bookkeeping, shared with `fail`. */
-export interface Work {
+/** One update's bookkeeping. */
+interface Work {
   update: unknown;
+  event: TelegramEvent;
   /** Set once answerCallbackQuery was sent: a query can be answered only once. */
   answered: boolean;
 }
 
+const PLATFORM = 'telegram';
 const newReference = () => randomBytes(4).toString('hex');
-
 const pacedChat = (chat: TelegramChat): PacedChat => ({ id: chat.id, group: chat.type !== 'private' });
-
-/** Resolves with the value if `promise` settles within `ms`, else with undefined (the promise goes on). */
-function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise.then((value) => ({ value })), timeout]).finally(() => clearTimeout(timer));
-}
+const keyOf = (event: TelegramEvent): UpdateKey => ({ platform: PLATFORM, updateKey: String(event.updateId) });
+/** A flood notice is sent at most this often per chat. */
+const FLOOD_NOTICE_INTERVAL_MS = 60_000;
+/** Done updates are kept this long, so a redelivery is still recognised. */
+const INBOX_RETENTION_MS = 24 * 60 * 60_000;
 
 export class UpdateHandler {
   private readonly seen = new RecentIds();
-  private readonly turns = new KeyedQueue();
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly idleWaiters: Array<() => void> = [];
-  private readonly maxInFlight: number;
+  private readonly toldUnavailable = new RecentIds();
+  private readonly floodNoticeAt = new Map<number, number>();
+  private readonly scheduler: ChatScheduler;
+  readonly sender: TelegramSender;
   private readonly log: Logger;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private lastPrune = 0;
+  private closed = false;
 
   constructor(private readonly options: UpdateHandlerOptions) {
-    this.maxInFlight = options.maxInFlight ?? 200;
     this.log = options.log;
+    this.scheduler = new ChatScheduler({ concurrency: options.concurrency ?? 8, maxQueuedPerChat: options.maxQueuedPerChat ?? 10 }, options.log);
+    this.sender = new TelegramSender({ api: options.api, pacer: options.pacer, store: options.store, log: options.log, ...(options.metrics ? { metrics: options.metrics } : {}) });
   }
 
-  /** Updates being handled (turns running or replies queued). */
+  /** Turns queued or running, and replies not yet sent. */
   get pending(): number {
-    return this.inFlight.size;
+    return this.scheduler.pending + this.sender.pending;
   }
 
   /**
-   * Takes one update: a duplicate update_id is dropped; otherwise it is handled in the background.
-   * Resolves once accepted (at once, unless `maxInFlight` updates are already being handled).
+   * Records one update and queues its turn. Resolves once it is recorded (or needs no recording: a
+   * duplicate, an update the bot ignores); rejects with StorageUnavailableError when it could not
+   * be recorded, and the caller must then not confirm it.
    */
   async accept(update: unknown): Promise<void> {
-    const updateId = (update as { update_id?: unknown } | null)?.update_id;
-    if (typeof updateId === 'number' && !this.seen.add(updateId)) {
-      this.options.metrics?.increment('telegram_duplicate_updates_total');
-      this.log.debug({ updateId }, 'duplicate update ignored');
+    const event = readUpdate(update, this.options.bot);
+    this.options.metrics?.increment('telegram_updates_total', { kind: updateKind(update) });
+    if (!event) {
+      this.log.debug({ kind: updateKind(update) }, 'update ignored');
       return;
     }
-    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
-    const work: Work = { update, answered: false };
-    const running: Promise<void> = this.handle(work)
-      .catch((error: unknown) => this.fail(error, work))
-      .finally(() => {
-        this.inFlight.delete(running);
-        if (this.inFlight.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
-    this.inFlight.add(running);
+    if (this.seen.has(event.updateId)) {
+      this.options.metrics?.increment('telegram_duplicate_updates_total');
+      return;
+    }
+    const work: Work = { update, event, answered: false };
+    if (event.callback && !event.inbound) {
+      this.seen.add(event.updateId);
+      this.log.info({ updateId: event.updateId, reason: event.callback.rejected }, 'rejected callback data');
+      await this.answer(work, copy.expired());
+      return;
+    }
+    let fresh: boolean;
+    try {
+      if (this.options.breaker?.isOpen) throw new StorageUnavailableError('storage unavailable: breaker open');
+      fresh = await this.options.store.record({ platform: PLATFORM, updateKey: String(event.updateId), chatKey: String(event.chat.id), payload: JSON.stringify(update) });
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) this.tellUnavailable(work);
+      throw error;
+    }
+    this.seen.add(event.updateId);
+    if (!fresh) {
+      this.options.metrics?.increment('telegram_duplicate_updates_total');
+      this.log.debug({ updateId: event.updateId }, 'duplicate update ignored (already recorded)');
+      return;
+    }
+    this.schedule(work);
   }
 
-  /** Resolves true when nothing is being handled, or false after `timeoutMs`. */
+  /** Starts looking for work a crashed or stopped process left (now, then every `sweepIntervalMs`). */
+  startRecovery(): void {
+    const interval = this.options.sweepIntervalMs ?? 10_000;
+    const sweep = async () => {
+      this.sweepTimer = null;
+      await this.recover().catch((error: unknown) => this.log.warn({ err: error }, 'could not look for unfinished deliveries'));
+      if (!this.closed) {
+        this.sweepTimer = setTimeout(() => void sweep(), interval);
+        this.sweepTimer.unref();
+      }
+    };
+    void sweep();
+  }
+
+  /** Applies pending updates and sends unsent replies that no running process is looking after. */
+  async recover(): Promise<void> {
+    const { store } = this.options;
+    if (this.options.breaker?.isOpen) return;
+    await store.renewLeases();
+    const { updates, messages } = await store.orphans(PLATFORM, this.options.staleAfterMs ?? 120_000);
+    if (updates.length > 0 || messages.length > 0) this.log.info({ updates: updates.length, replies: messages.length }, 'taking over unfinished deliveries');
+    for (const row of updates) {
+      let update: unknown;
+      try {
+        update = JSON.parse(row.payload);
+      } catch {
+        update = null;
+      }
+      const event = readUpdate(update, this.options.bot);
+      if (!event) {
+        await store.drop([{ platform: PLATFORM, updateKey: row.updateKey }]);
+        continue;
+      }
+      this.seen.add(event.updateId);
+      // Its tap is long gone: no answerCallbackQuery.
+      this.schedule({ update, event, answered: true });
+    }
+    this.sender.enqueue(messages);
+    if (Date.now() - this.lastPrune > 60 * 60_000) {
+      this.lastPrune = Date.now();
+      const pruned = await store.prune(INBOX_RETENTION_MS);
+      if (pruned > 0) this.log.debug({ pruned }, 'old inbox rows removed');
+    }
+  }
+
+  /** Resolves true once no turn runs or waits, or false after `timeoutMs`. */
   idle(timeoutMs: number): Promise<boolean> {
-    if (this.inFlight.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.scheduler.idle(timeoutMs);
   }
 
   /**
-   * The adapter's one catch: logs the failure with a reference id, then tells the user that id
-   * (answering the tap if it is still unanswered). API failures (a chat that blocked the bot, a
-   * 400) are logged only: telling the user would fail the same way.
+   * Stops: no new turns start (queued ones stay pending in the inbox), waits up to `turnsMs` for
+   * running turns, then stops sending (unsent replies stay in the outbox) and gives both up to the
+   * next process.
    */
-  async fail(error: unknown, work: Work): Promise<void> {
-    const updateId = (work.update as { update_id?: unknown } | null)?.update_id;
-    if (error instanceof PacerClosedError) {
-      // Expected at shutdown; stop() logs how many were cut.
-      this.log.debug({ updateId, kind: updateKind(work.update) }, 'reply dropped: shutting down');
-      return;
+  async stop(turnsMs: number, repliesMs: number): Promise<{ turnsCut: boolean; unsent: number }> {
+    this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    const queuedTurns = this.scheduler.pending;
+    this.scheduler.close();
+    const turnsDone = await this.scheduler.idle(turnsMs);
+    await this.sender.idle(repliesMs);
+    const unsent = this.sender.pending;
+    await this.sender.close();
+    await this.options.store.release().catch((error: unknown) => this.log.warn({ err: error }, 'could not release unfinished deliveries; another process takes them over when they are stale'));
+    return { turnsCut: !turnsDone || queuedTurns > 0, unsent };
+  }
+
+  private schedule(work: Work): void {
+    const { event } = work;
+    if (event.callback && !work.answered) {
+      // Stop the button's spinner if the turn is slow; the toast then comes as a message if needed.
+      setTimeout(() => void this.answer(work, copy.working()), this.options.ackWaitMs).unref();
     }
-    const reference = newReference();
-    const fields = { ref: reference, updateId, kind: updateKind(work.update), ...this.options.api.describe(error) };
-    if (isTelegramError(error)) this.log.warn(fields, 'telegram api call failed while handling an update');
-    else this.log.error(fields, 'telegram update failed');
-    this.options.metrics?.increment('telegram_update_failures_total', { kind: isTelegramError(error) ? 'api' : 'internal' });
-    const event = readUpdate(work.update, this.options.bot);
-    if (!event) return;
+    const queued = this.scheduler.enqueue(String(event.chat.id), () => this.apply(work));
+    if (!queued && !this.closed) void this.dropFlood(work);
+  }
+
+  private async apply(work: Work): Promise<void> {
+    const { store } = this.options;
+    const key = keyOf(work.event);
     try {
-      if (event.callback && !work.answered) await this.answer(work, event.callback.queryId, copy.failed(reference));
-      else if (!isTelegramError(error)) await this.deliver([renderMessage({ text: copy.failed(reference) }, event.chat.id)], event.chat);
-    } catch (notified) {
-      this.log.debug({ ref: reference, ...this.options.api.describe(notified) }, 'could not tell the user about the failure');
+      const applied = await store.apply(key, async () => {
+        const turn = await this.options.conversation.handle(work.event.inbound!);
+        if (turn.outcome) throw new TurnUndone(turn);
+        return { value: turn, outbox: this.outgoing(work, turn) };
+      });
+      if (!applied) return; // applied elsewhere, or dropped
+      await this.answer(work, applied.value.ack?.toast);
+      this.sender.enqueue(applied.outbox);
+    } catch (error) {
+      if (error instanceof StorageUnavailableError || (error instanceof TurnUndone && error.turn.outcome === 'unavailable')) {
+        // Stays pending: applied again as soon as the database answers.
+        this.tellUnavailable(work);
+        if (this.options.breaker && !this.closed) void this.options.breaker.whenClosed().then(() => !this.closed && this.schedule(work));
+        return;
+      }
+      if (error instanceof TurnUndone) {
+        // The turn failed: its writes are undone, the apology is kept with the update's completion.
+        const apology = await store.apply(key, () => Promise.resolve({ value: error.turn, outbox: this.outgoing(work, error.turn) })).catch(() => null);
+        await this.answer(work, error.turn.ack?.toast);
+        if (apology) this.sender.enqueue(apology.outbox);
+        return;
+      }
+      await this.fail(error, work);
     }
   }
 
-  private async handle(work: Work): Promise<void> {
-    const event = readUpdate(work.update, this.options.bot);
-    this.options.metrics?.increment('telegram_updates_total', { kind: updateKind(work.update) });
-    if (!event) {
-      this.log.debug({ kind: updateKind(work.update) }, 'update ignored');
-      return;
+  /** The replies of a turn, as outbox entries. */
+  private outgoing(work: Work, turn: Turn): OutboxEntry[] {
+    const { event } = work;
+    const chat = pacedChat(event.chat);
+    const expiresAt = new Date(Date.now() + TELEGRAM_REPLY_TTL_MS);
+    const entry = (call: TelegramOutgoing['call']): OutboxEntry => ({ chatKey: String(event.chat.id), payload: JSON.stringify({ chat, call } satisfies TelegramOutgoing), expiresAt });
+    if (!event.callback) {
+      const rendered = renderMessages(turn.messages, event.chat.id);
+      this.report(rendered.problems);
+      return rendered.calls.map(entry);
     }
-    if (event.callback) return this.onTap(work, event, event.callback);
-    if (event.inbound) return this.onMessage(event, event.inbound);
-  }
-
-  /** Turns of one user run in order; turns of different users side by side. */
-  private turn(event: TelegramEvent, inbound: Inbound): Promise<Turn> {
-    return this.turns.run(String(event.actorId), () => this.options.conversation.handle(inbound));
-  }
-
-  private async onMessage(event: TelegramEvent, inbound: Inbound): Promise<void> {
-    const turn = await this.turn(event, inbound);
-    const rendered = renderMessages(turn.messages, event.chat.id);
-    this.report(rendered.problems);
-    await this.deliver(rendered.calls, event.chat);
-  }
-
-  private async onTap(work: Work, event: TelegramEvent, callback: NonNullable<TelegramEvent['callback']>): Promise<void> {
-    if (!event.inbound) {
-      this.log.info({ updateId: event.updateId, reason: callback.rejected }, 'rejected callback data');
-      await this.answer(work, callback.queryId, copy.expired());
-      return;
-    }
-    const pending = this.turn(event, event.inbound);
-    const early = await within(pending, this.options.ackWaitMs);
-    // Ack first: the toast if the core was quick, else "Working on it…" so the spinner stops now.
-    await this.answer(work, callback.queryId, early ? early.value.ack?.toast : copy.working());
-    this.options.metrics?.increment('telegram_callback_answers_total', { withToast: early ? 'yes' : 'no' });
-    const turn = early ? early.value : await pending;
-
     // A shared card in a group belongs to everyone: the tapper's choice is not shown on it.
-    const editable = event.chat.type === 'private' ? callback.messageId : undefined;
+    const editable = event.chat.type === 'private' ? event.callback.messageId : undefined;
     const rendered = renderTapTurn(turn, event.chat.id, editable);
     this.report(rendered.problems);
-    if (rendered.edit) {
-      const edit = rendered.edit;
-      await this.options.pacer
-        .run(pacedChat(event.chat), (again) => this.options.api.call('editMessageReplyMarkup', edit, again))
-        .catch((error: unknown) => {
-          // "message is not modified" (same keyboard) and "message to edit not found" are harmless.
-          if (errorCode(error) !== 400) throw error;
-          this.log.debug(this.options.api.describe(error), 'keyboard edit skipped');
-        });
-    }
-    const calls = [...rendered.calls];
+    const entries: OutboxEntry[] = [];
+    if (rendered.edit) entries.push(entry({ method: 'editMessageReplyMarkup', payload: rendered.edit }));
+    entries.push(...rendered.calls.map(entry));
     // The toast came too late to be shown as one: when nothing else shows the outcome, say it.
-    if (!early && rendered.toast && calls.length === 0 && !rendered.edit) calls.push(renderMessage({ text: rendered.toast }, event.chat.id));
-    await this.deliver(calls, event.chat);
+    if (work.answered && rendered.toast && rendered.calls.length === 0 && !rendered.edit) entries.push(entry(renderMessage({ text: rendered.toast }, event.chat.id)));
+    return entries;
   }
 
-  private async answer(work: Work, queryId: string, toast: string | undefined): Promise<void> {
-    if (work.answered) return;
+  /** A chat's queue is full: the update is dropped (never applied), and the chat told once a minute. */
+  private async dropFlood(work: Work): Promise<void> {
+    const { event } = work;
+    this.options.metrics?.increment('telegram_flood_dropped_total');
+    await this.options.store.drop([keyOf(event)]).catch((error: unknown) => this.log.warn({ err: error }, 'could not mark a flooded update dropped'));
+    if (event.callback) {
+      await this.answer(work, copy.floodSkipped());
+      return;
+    }
+    const last = this.floodNoticeAt.get(event.chat.id) ?? -Infinity;
+    if (Date.now() - last < FLOOD_NOTICE_INTERVAL_MS) return;
+    this.floodNoticeAt.set(event.chat.id, Date.now());
+    if (this.floodNoticeAt.size > 10_000) this.floodNoticeAt.clear();
+    this.log.warn({ chat: event.chat.id }, 'chat flooded: updates dropped');
+    await this.sendDirect(event.chat, copy.floodSkipped());
+  }
+
+  /** "Temporarily unavailable", once per update (Telegram redelivers it until it is recorded). */
+  private tellUnavailable(work: Work): void {
+    const { event } = work;
+    if (!this.toldUnavailable.add(event.updateId)) return;
+    this.options.metrics?.increment('telegram_unavailable_replies_total');
+    if (event.callback) void this.answer(work, copy.unavailableWillAnswer());
+    else void this.sendDirect(event.chat, copy.unavailableWillAnswer());
+  }
+
+  /** A notice that is not a turn's reply, so not kept in the outbox: sent now or never. */
+  private async sendDirect(chat: TelegramChat, text: string): Promise<void> {
+    const { api, pacer } = this.options;
+    const call = renderMessage({ text }, chat.id);
+    const payload = call.method === 'sendMessage' ? call.payload : call.fallback.payload;
+    await pacer.run(pacedChat(chat), (again) => api.call('sendMessage', payload, again)).catch((error: unknown) => this.log.debug(api.describe(error), 'notice not sent'));
+  }
+
+  /**
+   * The adapter's one catch for what the core did not handle: logs with a reference id, tells the
+   * user that id, and drops the update so it is not retried forever.
+   */
+  async fail(error: unknown, work: Work): Promise<void> {
+    const reference = newReference();
+    this.log.error({ ref: reference, updateId: work.event.updateId, kind: updateKind(work.update), ...this.options.api.describe(error) }, 'telegram update failed');
+    this.options.metrics?.increment('telegram_update_failures_total', { kind: 'internal' });
+    await this.options.store.drop([keyOf(work.event)]).catch(() => undefined);
+    if (work.event.callback && !work.answered) await this.answer(work, copy.failed(reference));
+    else await this.sendDirect(work.event.chat, copy.failed(reference));
+  }
+
+  private async answer(work: Work, toast: string | undefined): Promise<void> {
+    const callback = work.event.callback;
+    if (!callback || work.answered) return;
     work.answered = true;
     const text = renderToast(toast);
     try {
-      await this.options.api.call('answerCallbackQuery', { callback_query_id: queryId, ...(text ? { text } : {}) });
+      await this.options.api.call('answerCallbackQuery', { callback_query_id: callback.queryId, ...(text ? { text } : {}) });
     } catch (error) {
       // A query older than ~15 s can no longer be answered; nothing else to do about it.
       this.log.debug(this.options.api.describe(error), 'answerCallbackQuery failed');
-    }
-  }
-
-  /**
-   * Sends a turn's messages in order through the chat's paced lane. They are queued together, so
-   * another turn's messages cannot interleave; after a failure the rest are skipped.
-   */
-  private async deliver(calls: readonly OutgoingCall[], chat: TelegramChat): Promise<void> {
-    const failures: unknown[] = [];
-    await Promise.all(
-      calls.map((call) =>
-        this.options.pacer.run(pacedChat(chat), async (again) => {
-          if (failures.length > 0) return;
-          try {
-            await this.send(call, again);
-          } catch (error) {
-            failures.push(error);
-          }
-        }),
-      ),
-    );
-    if (failures.length > 0) throw failures[0];
-  }
-
-  private async send(call: OutgoingCall, again: (delayMs: number) => Promise<void>): Promise<void> {
-    const { api } = this.options;
-    if (call.method === 'sendMessage') {
-      await api.call('sendMessage', call.payload, again);
-      return;
-    }
-    try {
-      await api.call('sendPhoto', call.payload, again);
-    } catch (error) {
-      // Blocked by the user (403) or still flooded (429): text would fail the same way.
-      const code = errorCode(error);
-      if (error instanceof PacerClosedError || code === 403 || code === 429) throw error;
-      this.log.info(api.describe(error), 'poster could not be sent; sending the card as text');
-      this.options.metrics?.increment('telegram_poster_fallbacks_total');
-      await api.call('sendMessage', call.fallback.payload, again);
     }
   }
 

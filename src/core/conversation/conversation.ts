@@ -66,6 +66,14 @@ function quote(text: string, max: number): string {
   return points.length <= max ? flat : `${points.slice(0, max).join('')}…`;
 }
 
+/**
+ * "Temporarily unavailable": a tap's toast, or a message. Also what delivery answers at once while
+ * the database is known to be down, without running the turn.
+ */
+export function unavailableTurn(input: Pick<Inbound, 'kind'>): Turn {
+  return input.kind === 'choice' ? { messages: [], ack: { toast: copy.unavailable() } } : say(copy.unavailable());
+}
+
 /** A turn outcome that is only words: no card, no buttons. */
 const say = (...texts: string[]): Turn => ({ messages: texts.map((text) => ({ text })) });
 /** Words only the acting user needs (Discord shows them to them alone). */
@@ -153,7 +161,9 @@ export class FeelmsConversation implements Conversation {
     const key = `${input.user.platform}:${input.user.platformUserId}`;
     if (!this.rateLimitExempt(input.user) && !this.limiter.allow(key)) {
       const text = copy.slowDown(this.limiter.retryAfterSeconds(key));
-      return input.kind === 'choice' ? { messages: [], ack: { toast: text } } : say(text);
+      if (input.kind === 'choice') return { messages: [], ack: { toast: text } };
+      // Said once per window: a flood of commands must not become a flood of replies.
+      return this.limiter.firstRefusal(key) ? say(text) : { messages: [] };
     }
     const turnId = this.token();
     const started = this.deps.clock.now().getTime();
@@ -164,10 +174,11 @@ export class FeelmsConversation implements Conversation {
     } catch (error) {
       if (error instanceof StorageUnavailableError) {
         this.log.warn({ err: error, turnId, platform: input.user.platform }, 'storage unavailable');
-        return input.kind === 'choice' ? { messages: [], ack: { toast: copy.unavailable() } } : say(copy.unavailable());
+        return { ...unavailableTurn(input), outcome: 'unavailable' };
       }
       this.log.error({ err: error, turnId, kind: input.kind, platform: input.user.platform }, 'turn failed');
-      return input.kind === 'choice' ? { messages: [{ text: copy.failed(turnId), ephemeral: true }], ack: { toast: copy.failed(turnId) } } : say(copy.failed(turnId));
+      const failed = input.kind === 'choice' ? { messages: [{ text: copy.failed(turnId), ephemeral: true }], ack: { toast: copy.failed(turnId) } } : say(copy.failed(turnId));
+      return { ...failed, outcome: 'failed' };
     }
   }
 

@@ -8,6 +8,8 @@ import type { Clock } from '../ports/repositories.ts';
 
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>();
+  /** When each key was last told to slow down. */
+  private readonly refusedAt = new Map<string, number>();
 
   constructor(
     private readonly limit: { turns: number; windowMs: number },
@@ -28,6 +30,18 @@ export class RateLimiter {
     return true;
   }
 
+  /**
+   * True for the first refusal of a run (none told within the window), so a flood is answered with
+   * one "slow down", not one per message.
+   */
+  firstRefusal(key: string): boolean {
+    const now = this.clock.now().getTime();
+    const last = this.refusedAt.get(key);
+    if (last !== undefined && now - last < this.limit.windowMs) return false;
+    this.refusedAt.set(key, now);
+    return true;
+  }
+
   /** Seconds until the oldest counted turn leaves the window. */
   retryAfterSeconds(key: string): number {
     const now = this.clock.now().getTime();
@@ -38,5 +52,6 @@ export class RateLimiter {
   /** Keeps memory bounded on busy servers: forget users with no turn in the window. */
   private sweep(now: number): void {
     for (const [key, hits] of this.hits) if (hits.every((at) => now - at >= this.limit.windowMs)) this.hits.delete(key);
+    for (const [key, at] of this.refusedAt) if (now - at >= this.limit.windowMs) this.refusedAt.delete(key);
   }
 }

@@ -75,6 +75,11 @@ export interface Turn {
    * and similar, and new buttons for the message that held the pressed one.
    */
   ack?: { toast: string; updatedChoices?: Choice[][] };
+  /**
+   * Set when the turn did not happen: 'failed' (a bug, logged with the reference the user sees) or
+   * 'unavailable' (the database gave out). Delivery then rolls back whatever the turn wrote.
+   */
+  outcome?: 'failed' | 'unavailable';
 }
 
 /** What a user is typing into a command option, for suggestions as they type (Discord autocomplete). */

@@ -2,11 +2,18 @@
  * Webhook mode (RELIABILITY.md case 5): the real adapter on the process's HTTP server
  * (src/infra/http), with Telegram played by plain HTTP requests. A wrong or missing secret is
  * refused with 403 before anything else happens; a huge body with 413; duplicates have one effect.
+ *
+ * The route's own limits (src/bots/telegram/webhook.ts) are driven on the same HTTP server with an
+ * `accept` the test holds or fails: over the in-flight cap a call gets 503 + Retry-After before its
+ * body is read; a body that stalls gets 408 and its connection closed; an update that cannot be
+ * stored (StorageUnavailableError) gets 503 + Retry-After so Telegram redelivers it.
  */
-import { request } from 'node:http';
+import { request, type ClientRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelegramStartError, type TelegramChannel } from '../../../src/bots/telegram/telegram-bot.ts';
+import { webhookHandler, type WebhookOptions } from '../../../src/bots/telegram/webhook.ts';
 import { silentLogger } from '../../../src/core/ports/logger.ts';
+import { StorageUnavailableError } from '../../../src/core/ports/repositories.ts';
 import { HttpServer } from '../../../src/infra/http/http-server.ts';
 import { happyCatalog, harness, recordingLogger } from '../../core/support.ts';
 import { SpyConversation, startBot } from './driver.ts';
@@ -112,5 +119,125 @@ describe('Telegram webhook mode', () => {
     api = await FakeBotApi.start();
     await expect(startBot(api, harness([]).conversation, { webhook: WEBHOOK })).rejects.toThrow(TelegramStartError);
     await expect(startBot(api, harness([]).conversation, { webhook: WEBHOOK })).rejects.toThrow(/HTTP_PORT/);
+  });
+});
+
+/** A webhook call: its status (-1: the connection closed without one) and Retry-After. */
+interface Answer {
+  status: number;
+  retryAfter: string | undefined;
+}
+
+/**
+ * Sends the headers (content-length: `declared`) and the first `sent` bytes of a body, then waits for
+ * the answer without sending the rest. `req` is returned so the test can see the connection close.
+ */
+function partialCall(port: number, declared: number, sent: number): { req: ClientRequest; answer: Promise<Answer> } {
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    path: '/hook',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': String(declared), 'x-telegram-bot-api-secret-token': SECRET },
+  });
+  const answer = new Promise<Answer>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] });
+    });
+    req.on('error', () => resolve({ status: -1, retryAfter: undefined }));
+  });
+  req.flushHeaders();
+  if (sent > 0) req.write(Buffer.alloc(sent, ' '));
+  return { req, answer };
+}
+
+const fullCall = (port: number, body: string): Promise<Answer> => {
+  const { req, answer } = partialCall(port, Buffer.byteLength(body), 0);
+  req.end(body);
+  return answer;
+};
+
+function deferred() {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+const until = async (condition: () => boolean, what: string) => {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+describe('Telegram webhook route limits', () => {
+  /** The route alone on a real HTTP server; `accepted` records every update_id handed to `accept`. */
+  async function route(accept: (update: { update_id: number }) => Promise<void>, options: Partial<WebhookOptions> = {}) {
+    http = new HttpServer(silentLogger);
+    const port = await http.listen(0, '127.0.0.1');
+    const accepted: number[] = [];
+    const logger = recordingLogger();
+    http.route(
+      'POST',
+      '/hook',
+      webhookHandler({
+        secret: SECRET,
+        maxBodyBytes: 256 * 1024,
+        isOpen: () => true,
+        log: logger,
+        ...options,
+        accept: (update) => {
+          accepted.push(update.update_id);
+          return accept(update);
+        },
+      }),
+    );
+    return { port, accepted, logger };
+  }
+
+  it('GIVEN maxInFlight calls whose accept is pending WHEN one more arrives THEN 503 with Retry-After before its body is read, and accept is not called; once they finish THEN calls are taken again', async () => {
+    const gate = deferred();
+    const { port, accepted, logger } = await route(() => gate.promise, { maxInFlight: 2 });
+    const held = [fullCall(port, update(1)), fullCall(port, update(2))];
+    await until(() => accepted.length === 2, 'two calls held in accept');
+
+    // Headers only: a route that read the body first would wait for it and never answer.
+    const over = partialCall(port, 200 * 1024, 0);
+    expect(await over.answer).toEqual({ status: 503, retryAfter: '1' });
+    over.req.destroy();
+    // Its body arriving in full changes nothing either.
+    expect(await fullCall(port, update(3))).toEqual({ status: 503, retryAfter: '1' });
+    expect(accepted).toEqual([1, 2]);
+    expect(logger.entries.filter((entry) => entry.level === 'warn' && /in-flight cap/.test(entry.message ?? ''))).toHaveLength(1);
+
+    gate.resolve();
+    expect(await Promise.all(held)).toEqual([
+      { status: 200, retryAfter: undefined },
+      { status: 200, retryAfter: undefined },
+    ]);
+    expect(await fullCall(port, update(3))).toEqual({ status: 200, retryAfter: undefined });
+    expect(accepted).toEqual([1, 2, 3]);
+  });
+
+  it('GIVEN a body that stops half way WHEN bodyTimeoutMs passes THEN 408 (or the connection closed), the connection is closed, accept is not called, and the slot is free again', async () => {
+    const { port, accepted } = await route(() => Promise.resolve(), { maxInFlight: 1, bodyTimeoutMs: 200 });
+    const body = update(7);
+    const slow = partialCall(port, Buffer.byteLength(body), Math.floor(Buffer.byteLength(body) / 2));
+    const closed = new Promise<void>((resolve) => slow.req.on('close', () => resolve()));
+    expect([408, -1]).toContain((await slow.answer).status);
+    await closed;
+    expect(accepted).toEqual([]);
+    expect(await fullCall(port, update(8))).toEqual({ status: 200, retryAfter: undefined });
+    expect(accepted).toEqual([8]);
+  });
+
+  it('GIVEN accept fails with StorageUnavailableError THEN 503 with Retry-After: 5 (Telegram redelivers); GIVEN any other failure THEN it propagates (500 from the HTTP server)', async () => {
+    let failure: Error = new StorageUnavailableError();
+    const { port, accepted } = await route(() => Promise.reject(failure));
+    expect(await fullCall(port, update(9))).toEqual({ status: 503, retryAfter: '5' });
+    failure = new Error('a bug');
+    expect((await fullCall(port, update(10))).status).toBe(500);
+    expect(accepted).toEqual([9, 10]);
   });
 });

@@ -8,6 +8,7 @@
  */
 import type { Repositories } from '../../../core/ports/repositories.ts';
 import type { Database } from '../client.ts';
+import type { TransactionScope } from '../transaction-scope.ts';
 import { PrismaCatalogRepository } from './prisma-catalog-repository.ts';
 import { PrismaConversationStateStore } from './prisma-conversation-state-store.ts';
 import { PrismaDismissalRepository } from './prisma-dismissal-repository.ts';
@@ -39,6 +40,11 @@ export interface PrismaRepositoryOptions {
   catalogMaxAgeMs?: number;
   /** Milliseconds clock for the catalog cache's age; tests only. */
   now?: () => number;
+  /**
+   * Turn transactions (src/infra/db/transaction-scope.ts): every repository but the catalog then
+   * writes on the transaction the current turn opened. The catalog cache always reads outside one.
+   */
+  transactions?: TransactionScope;
 }
 
 export interface PrismaRepositories extends Repositories {
@@ -53,7 +59,7 @@ export interface PrismaRepositories extends Repositories {
 }
 
 export function createPrismaRepositories(db: Pick<Database, 'prisma'>, options: PrismaRepositoryOptions = {}): PrismaRepositories {
-  const { prisma } = db;
+  const prisma = options.transactions?.client ?? db.prisma;
   return {
     users: new PrismaUserRepository(prisma),
     ratings: new PrismaRatingRepository(prisma),
@@ -61,7 +67,7 @@ export function createPrismaRepositories(db: Pick<Database, 'prisma'>, options: 
     dismissals: new PrismaDismissalRepository(prisma),
     interactions: new PrismaInteractionRepository(prisma),
     histories: new PrismaUserHistoryRepository(prisma),
-    catalog: new PrismaCatalogRepository(prisma, { maxAgeMs: options.catalogMaxAgeMs, now: options.now }),
+    catalog: new PrismaCatalogRepository(db.prisma, { maxAgeMs: options.catalogMaxAgeMs, now: options.now }),
     states: new PrismaConversationStateStore(prisma),
   };
 }

@@ -1,0 +1,110 @@
+/**
+ * Fair scheduling of turns (RELIABILITY.md, floods): each chat has its own FIFO queue, run one job
+ * at a time, and at most `concurrency` jobs run over all chats, taken round-robin from the chats
+ * that have work. A chat's queue holds at most `maxQueuedPerChat` jobs: beyond that `enqueue`
+ * refuses, and the caller drops the update with one notice. So one chat's backlog (a group flood,
+ * a slow lane) never holds more than one slot, and another chat's turn starts as soon as a slot
+ * frees. Replies are not sent here: the outbox sender paces them, so pacing never holds a slot.
+ * @example
+ * const scheduler = new ChatScheduler({ concurrency: 8, maxQueuedPerChat: 10 }, log);
+ * if (!scheduler.enqueue('telegram:42', () => applyUpdate(row))) dropWithNotice(row);
+ */
+import type { Logger } from '../core/ports/logger.ts';
+
+export interface SchedulerOptions {
+  /** Jobs running at once over all chats. */
+  concurrency: number;
+  /** Jobs queued per chat (the running one not counted); more are refused. */
+  maxQueuedPerChat: number;
+}
+
+interface ChatQueue {
+  jobs: Array<() => Promise<void>>;
+  running: boolean;
+}
+
+export class ChatScheduler {
+  private readonly chats = new Map<string, ChatQueue>();
+  /** Chats with queued work and nothing running, in the order they became ready. */
+  private readonly ready: string[] = [];
+  private running = 0;
+  private queued = 0;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly options: SchedulerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Jobs queued or running. */
+  get pending(): number {
+    return this.queued + this.running;
+  }
+
+  /** Queues `job` in its chat; false when that chat's queue is full or the scheduler is closed. */
+  enqueue(chatKey: string, job: () => Promise<void>): boolean {
+    if (this.closed) return false;
+    let chat = this.chats.get(chatKey);
+    if (!chat) {
+      chat = { jobs: [], running: false };
+      this.chats.set(chatKey, chat);
+    }
+    if (chat.jobs.length >= this.options.maxQueuedPerChat) return false;
+    chat.jobs.push(job);
+    this.queued++;
+    if (!chat.running && chat.jobs.length === 1) this.ready.push(chatKey);
+    this.pump();
+    return true;
+  }
+
+  /** Starts no more jobs; queued ones are forgotten (their updates stay pending in the inbox). */
+  close(): void {
+    this.closed = true;
+    this.queued = 0;
+    this.ready.length = 0;
+    for (const [key, chat] of this.chats) {
+      chat.jobs.length = 0;
+      if (!chat.running) this.chats.delete(key);
+    }
+    this.wakeIfIdle();
+  }
+
+  /** Resolves true once nothing runs or is queued, or false after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.pending === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running < this.options.concurrency && this.ready.length > 0) {
+      const chatKey = this.ready.shift()!;
+      const chat = this.chats.get(chatKey);
+      const job = chat?.jobs.shift();
+      if (!chat || !job) continue;
+      this.queued--;
+      chat.running = true;
+      this.running++;
+      void job()
+        .catch((error: unknown) => this.log.error({ err: error, chat: chatKey }, 'delivery job failed'))
+        .finally(() => {
+          this.running--;
+          chat.running = false;
+          if (chat.jobs.length > 0 && !this.closed) this.ready.push(chatKey);
+          else if (chat.jobs.length === 0) this.chats.delete(chatKey);
+          this.pump();
+          this.wakeIfIdle();
+        });
+    }
+  }
+
+  private wakeIfIdle(): void {
+    if (this.pending === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}
