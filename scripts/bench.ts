@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord,webhook] [--quick] [--mysql URL]`
+ * `npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord,webhook,delivery] [--quick] [--mysql URL]`
  *
  * Speed and memory figures named in the issues, as medians over repeated runs (the machines are
  * shared and noisy). With --json the last line of stdout is one JSON object whose nested keys are
@@ -70,6 +70,7 @@ const SECTIONS: Record<string, () => Promise<BenchSection>> = {
   telegram: async () => (await import('./bench-telegram.ts')).telegramBenchmarks,
   discord: async () => (await import('./bench-discord.ts')).discordBenchmarks,
   webhook: async () => (await import('./bench-webhook.ts')).webhookBenchmarks,
+  delivery: async () => (await import('./bench-delivery.ts')).deliveryBenchmarks,
 };
 
 runCli(async () => {
@@ -97,4 +98,4 @@ runCli(async () => {
     Object.assign(figures, await section({ mysqlUrl: values.mysql, quick: values.quick, log }));
   }
   if (values.json) console.log(JSON.stringify(figures));
-}, 'usage: npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord,webhook] [--quick] [--mysql URL]');
+}, 'usage: npm run bench -- [--json] [--only data,ml,turn,retrain,telegram,discord,webhook,delivery] [--quick] [--mysql URL]');

@@ -343,6 +343,8 @@ export interface OutageFigures {
   unanswered: number;
   /** From the database answering again until every one of them had its real answer. */
   drainSeconds: number;
+  /** Per command: when it was sent (ms after the kill) and how long its first reply took. */
+  timeline: Array<{ sentMs: number; firstReplyMs: number | null }>;
 }
 
 /** The database dies under steady traffic for `outageMs`; the bot must answer at once throughout, then catch up. */
@@ -365,6 +367,7 @@ export async function outageDrill(options: DrillOptions & { server: KillableData
       await sleep(gapMs);
     }
     server.kill();
+    const killedAt = performance.now();
     log(`delivery.outage: database killed for ${outageMs / 1000} s`);
     const during: Array<{ user: TelegramUser; pushed: number }> = [];
     const outageEnds = performance.now() + outageMs;
@@ -380,11 +383,13 @@ export async function outageDrill(options: DrillOptions & { server: KillableData
     await eventually(() => Promise.resolve(answeredFully()), 60_000, 100);
     const drainSeconds = answeredFully() ? (performance.now() - back) / 1000 : Infinity;
     const latencies: number[] = [];
+    const timeline: OutageFigures['timeline'] = [];
     let unanswered = 0;
     for (const { user, pushed } of during) {
       const first = api.calls.find((c) => c.method === 'sendMessage' && Number(c.body['chat_id']) === user.id);
       if (!first || first.at - pushed > 5_000) unanswered++;
       if (first) latencies.push(first.at - pushed);
+      timeline.push({ sentMs: Math.round(pushed - killedAt), firstReplyMs: first ? Math.round(first.at - pushed) : null });
     }
     await stopBot(bot);
     return {
@@ -393,6 +398,7 @@ export async function outageDrill(options: DrillOptions & { server: KillableData
       replyP99Ms: latencies.length ? percentile(latencies, 99) : Infinity,
       unanswered,
       drainSeconds,
+      timeline,
     };
   } finally {
     await api.close();

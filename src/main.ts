@@ -52,6 +52,7 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const breaker = new StorageBreaker(() => database.ping(), {
     log: logger.child({ module: 'db' }),
+    reachable: () => database.reachable(),
     onChange: (open) => metrics.increment('database_breaker_changes_total', { state: open ? 'open' : 'closed' }),
   });
   const deliveryStore = new PrismaDeliveryStore(transactions, breaker);
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   }
   if (config.discord) {
     const { startDiscordBot } = await import('./bots/discord/discord-bot.ts');
-    channels.push(await startDiscordBot({ conversation, config: config.discord, logger: logger.child({ module: 'discord' }), metrics }));
+    channels.push(await startDiscordBot({ conversation, config: config.discord, logger: logger.child({ module: 'discord' }), metrics, delivery: { store: deliveryStore, breaker } }));
   }
   if (channels.length > 0) {
     // Long-running bots retrain and follow published models; a console session does neither.

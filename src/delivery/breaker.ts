@@ -13,6 +13,14 @@ import type { Logger } from '../core/ports/logger.ts';
 
 export interface BreakerOptions {
   log: Logger;
+  /**
+   * A check that does not wait on the connection pool (a TCP connect): `watch` runs it when a call
+   * is slow, so the first calls of an outage fail within a second instead of after the pool's
+   * acquire timeout. Without it, `watch` only waits.
+   */
+  reachable?: () => Promise<boolean>;
+  /** A call slower than this gets the reachability check. */
+  suspectAfterMs?: number;
   /** Between probes while open. */
   probeIntervalMs?: number;
   /** A probe slower than this counts as failed. */
@@ -45,6 +53,33 @@ export class StorageBreaker {
   /** Throws StorageUnavailableError while open: the fast answer. */
   check(): void {
     if (this.open) throw new StorageUnavailableError('storage unavailable: the database is down (breaker open)');
+  }
+
+  /**
+   * Runs a database call; when it is still pending after `suspectAfterMs` and the server is not
+   * reachable, opens the breaker and fails the call at once with StorageUnavailableError (the call
+   * itself goes on and fails later, unobserved).
+   */
+  async watch<T>(work: Promise<T>): Promise<T> {
+    const reachable = this.options.reachable;
+    if (!reachable) return work;
+    let timer: NodeJS.Timeout | undefined;
+    const suspicion = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void reachable().then((up) => {
+          if (up) return;
+          const error = new StorageUnavailableError('storage unavailable: the database server does not accept connections');
+          this.trip(error);
+          reject(error);
+        });
+      }, this.options.suspectAfterMs ?? 750);
+    });
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, suspicion]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Opens it (the database just failed) and starts probing; no-op when already open. */

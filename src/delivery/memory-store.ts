@@ -11,6 +11,8 @@ import type { Platform } from '../core/conversation/turn.ts';
 import type { AppliedWork, DeliveryStore, InboxEntry, OutboxMessage, UpdateKey } from './ports.ts';
 
 const keyOf = (key: UpdateKey) => `${key.platform}:${key.updateKey}`;
+/** Updates remembered, for recognising redeliveries. */
+const MAX_UPDATES = 10_000;
 
 export class MemoryDeliveryStore implements DeliveryStore {
   readonly updates = new Map<string, InboxEntry & { status: 'pending' | 'done' | 'dropped' }>();
@@ -20,14 +22,29 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const key = keyOf(entry);
     if (this.updates.has(key)) return Promise.resolve(false);
     this.updates.set(key, { ...entry, status: 'pending' });
+    // Bounded like the table's daily prune: the oldest finished updates are forgotten.
+    if (this.updates.size > MAX_UPDATES) {
+      for (const [old, row] of this.updates) {
+        if (this.updates.size <= MAX_UPDATES) break;
+        if (row.status !== 'pending') this.updates.delete(old);
+      }
+    }
     return Promise.resolve(true);
   }
 
   async apply<T>(key: UpdateKey, work: () => Promise<AppliedWork<T>>): Promise<{ value: T; outbox: OutboxMessage[] } | null> {
     const row = this.updates.get(keyOf(key));
     if (!row || row.status !== 'pending') return null;
-    const { value, outbox } = await work();
+    // Claimed before the work runs, as the row lock does: a second apply meanwhile finds it done.
     row.status = 'done';
+    let applied: AppliedWork<T>;
+    try {
+      applied = await work();
+    } catch (error) {
+      row.status = 'pending';
+      throw error;
+    }
+    const { value, outbox } = applied;
     const turnKey = keyOf(key);
     const messages = outbox.map((entry, seq) => ({ ...entry, platform: key.platform, turnKey, seq }));
     for (const message of messages) this.outbox.set(`${turnKey}#${message.seq}`, message);
@@ -52,11 +69,11 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return Promise.resolve({ updates: [], messages: [] });
   }
 
-  renewLeases(): Promise<void> {
+  renewLeases(_platform: Platform): Promise<void> {
     return Promise.resolve();
   }
 
-  release(): Promise<void> {
+  release(_platform: Platform): Promise<void> {
     return Promise.resolve();
   }
 

@@ -72,10 +72,13 @@ export interface DeliveryStore {
    * claimed for this process; updates are safe to try anywhere (apply runs each once).
    */
   orphans(platform: Platform, staleAfterMs: number): Promise<{ updates: Array<InboxEntry>; messages: OutboxMessage[] }>;
-  /** Keeps this process's claim on its unsent replies. */
-  renewLeases(): Promise<void>;
-  /** Gives up this process's claim on its unsent replies (at shutdown), so the next process sends them at once. */
-  release(): Promise<void>;
+  /** Keeps this process's claim on its unsent replies of `platform`. */
+  renewLeases(platform: Platform): Promise<void>;
+  /**
+   * Gives up this process's claim on its unsent replies and pending updates of `platform` (at
+   * shutdown, once that channel has stopped), so the next process takes them at once.
+   */
+  release(platform: Platform): Promise<void>;
   /** Forgets updates older than `olderThanMs`, done or abandoned (Telegram redelivers within a day). */
   prune(olderThanMs: number): Promise<number>;
 }

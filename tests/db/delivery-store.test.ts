@@ -122,7 +122,7 @@ for (const { kind, fresh, skip } of databaseKinds) {
       await live.record(entry('12'));
       await live.record(entry('13'));
       await live.apply({ platform: 'telegram', updateKey: '13' }, () => Promise.resolve({ value: null, outbox: [reply('live')] }));
-      await live.release();
+      await live.release('telegram');
 
       const found = await me.orphans('telegram', 60_000);
       // 12 and 13's reply were released by their owner (a clean stop): taken at once.

@@ -1,7 +1,9 @@
 /**
- * The Discord glue: a discord.js client, one `interactionCreate` handler, and the send loop.
- * Translation lives in to-inbound.ts and render.ts; the commands in commands.ts; the product in
- * the core. This file only does Discord etiquette (STYLE.md C7, C11; README.md):
+ * The Discord glue: a discord.js client and one `interactionCreate` handler. Translation lives in
+ * to-inbound.ts and render.ts; the commands in commands.ts; the product in the core; what happens
+ * after the acknowledgement (inbox, turn, outbox, sending, recovery) in interaction-delivery.ts,
+ * reply-plan.ts and outbox-sender.ts. This file only does Discord etiquette (STYLE.md C7, C11;
+ * README.md):
  *
  * - Acknowledge first. Every command and every valid button press defers (`deferReply` /
  *   `deferUpdate`) before the core runs, because the core may touch the database or the models and
@@ -9,7 +11,11 @@
  *   the burst's acknowledgements are out (AckGate). Autocomplete and rejected input (forged
  *   custom_ids, unusable options) are answered at once, without the core.
  * - Acknowledge once. The same interaction delivered twice is handled once (recent ids are
- *   remembered), and a failed or uncertain acknowledgement is never retried, so 40060 cannot happen.
+ *   remembered here, interaction ids are the inbox's key across processes), and a failed or
+ *   uncertain acknowledgement is never retried. A 40060 means another session acknowledged it
+ *   first: that one answers it.
+ * - Fail fast: while the database is known to be down (the breaker), commands and presses are
+ *   answered "temporarily unavailable" at once, instead of being deferred.
  * - One catch per interaction: the failure is logged with a reference id that the user also sees,
  *   ephemerally; the process and the next interaction carry on. The client has an `error` listener.
  * - Interaction tokens never reach a log: errors are logged through `safeError`, which drops the
@@ -18,20 +24,17 @@
  * Identity: the acting user is always `interaction.user`. A press on someone else's public
  * message acts for the presser and answers them ephemerally; it never rewrites that message.
  * @example
- * const bot = await startDiscordBot({ conversation, config: config.discord, logger: log.child({ module: 'discord' }), metrics });
+ * const bot = await startDiscordBot({ conversation, config: config.discord, logger: log.child({ module: 'discord' }), metrics, delivery: { store, breaker } });
  * process.once('SIGTERM', () => void bot.stop());
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import {
   Client,
-  DiscordAPIError,
   Events,
   GatewayIntentBits,
-  HTTPError,
   MessageFlags,
   Options,
-  RateLimitError,
   type AutocompleteInteraction,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
@@ -41,13 +44,21 @@ import {
   type RESTOptions,
 } from 'discord.js';
 import type { Config } from '../../config.ts';
-import type { Conversation, Turn } from '../../core/conversation/turn.ts';
+import type { Conversation, Inbound } from '../../core/conversation/turn.ts';
 import { copy } from '../../core/copy.ts';
 import type { Logger } from '../../core/ports/logger.ts';
+import { MemoryDeliveryStore } from '../../delivery/memory-store.ts';
+import type { DeliveryStore } from '../../delivery/ports.ts';
 import type { RunningChannel } from '../channel.ts';
 import { COMMANDS, findCommand, MAX_SUGGESTIONS } from './commands.ts';
-import { DISCORD_LIMITS, renderRows, renderToast, renderTurn, type DiscordMessage } from './render.ts';
-import { buttonToInbound, channelUserOf, commandToInbound, pressContext } from './to-inbound.ts';
+import { InteractionDelivery } from './interaction-delivery.ts';
+import { DiscordSender } from './outbox-sender.ts';
+import { renderToast, renderTurn, type DiscordMessage } from './render.ts';
+import { NO_MENTIONS, type PendingInteraction } from './reply-plan.ts';
+import { discordCode, redactTokens, safeError } from './safe-error.ts';
+import { buttonToInbound, channelUserOf, commandToInbound, pressContext, type PressContext } from './to-inbound.ts';
+
+export { redactTokens, safeError } from './safe-error.ts';
 
 /** The counters the bot increments (main.ts passes its `/metrics` registry). */
 export interface Metrics {
@@ -65,6 +76,20 @@ export interface DiscordBotOptions {
   drainMs?: number;
   /** Extra discord.js REST options (tests shorten timeouts). */
   rest?: Partial<RESTOptions>;
+  /**
+   * The inbox and outbox (README.md, Delivery). main.ts passes the database's, with its breaker;
+   * default: in memory (nothing survives the process).
+   */
+  delivery?: {
+    store: DeliveryStore;
+    breaker?: { readonly isOpen: boolean };
+    /** How often work another process left is looked for (default 10 s). */
+    sweepIntervalMs?: number;
+    /** Pending interactions older than this are taken over from any process (default 2 min). */
+    staleAfterMs?: number;
+    /** First pause before a failed webhook call is tried again (default 1 s, doubling). */
+    retryDelayMs?: number;
+  };
 }
 
 export interface RunningDiscordBot extends RunningChannel {
@@ -76,6 +101,8 @@ export interface RunningDiscordBot extends RunningChannel {
   idle(): Promise<void>;
 }
 
+/** Discord: "Interaction has already been acknowledged" (here: by another session it was delivered to). */
+const ALREADY_ACKNOWLEDGED = 40060;
 /** Interaction ids remembered against redelivery: at most this many, for the 15 minutes a token lives. */
 const RECENT_IDS_MAX = 10_000;
 const RECENT_IDS_MS = 15 * 60_000;
@@ -86,43 +113,6 @@ const INTERACTION_REQUESTS_PER_SECOND = 250;
 /** How long stop() and a failed start wait for the gateway to close. */
 const DESTROY_WAIT_MS = 2_000;
 
-const INTERACTION_PATH = /(\/(?:interactions|webhooks)\/\d+\/)[^/?\s"']+/g;
-
-/** A string with every interaction/webhook token in a Discord API path blanked. */
-export function redactTokens(text: string): string {
-  return text.replace(INTERACTION_PATH, '$1[token]');
-}
-
-/**
- * An error as loggable fields with no secret in them. A DiscordAPIError's `url` (and an HTTPError's)
- * carries the interaction token, and its `requestBody` the user's content: keep neither.
- */
-export function safeError(error: unknown): Record<string, unknown> {
-  if (error instanceof DiscordAPIError || error instanceof HTTPError) {
-    return {
-      type: error.name,
-      message: redactTokens(error.message),
-      status: error.status,
-      method: error.method,
-      url: redactTokens(error.url),
-      ...(error instanceof DiscordAPIError ? { code: error.code } : {}),
-    };
-  }
-  if (error instanceof RateLimitError) {
-    return { type: error.name, route: redactTokens(error.route), global: error.global, retryAfter: error.retryAfter };
-  }
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      type: error.name,
-      message: redactTokens(error.message),
-      ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
-      ...(error.stack ? { stack: redactTokens(error.stack) } : {}),
-    };
-  }
-  return { type: typeof error, message: redactTokens(String(error)) };
-}
-
 /**
  * Waits for `work` (errors ignored) at most `ms`. For client.destroy(): @discordjs/ws 1.2 never
  * settles it while a shard is waiting for READY or RESUMED (it reconnects instead), so shutdown
@@ -132,11 +122,6 @@ async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-}
-
-/** Discord's error code, when the error is a Discord API answer. */
-function discordCode(error: unknown): number | string | null {
-  return error instanceof DiscordAPIError ? error.code : null;
 }
 
 function reference(): string {
@@ -232,34 +217,7 @@ class Responder {
     return this.acknowledge(() => interaction.reply(replyOptions(message)));
   }
 
-  /** A command's turn: the deferred reply becomes the first message, follow-ups carry the rest. */
-  async sendReply(messages: readonly DiscordMessage[]): Promise<void> {
-    const interaction = this.repliable();
-    const [first, ...rest] = messages;
-    if (!first) {
-      await interaction.deleteReply();
-      this.originalSettled = true;
-      return;
-    }
-    if (first.ephemeral && !this.ephemeralReply) {
-      // The reply was deferred in public but the core's answer is private: it cannot become
-      // ephemeral by editing, so remove the public placeholder and answer in ephemeral follow-ups.
-      await interaction.deleteReply();
-      this.originalSettled = true;
-      for (const message of messages) await this.followUp({ ...message, ephemeral: true });
-      return;
-    }
-    await interaction.editReply(editOptions(first));
-    this.originalSettled = true;
-    for (const message of rest) await this.followUp({ ...message, ephemeral: message.ephemeral || this.ephemeralReply });
-  }
-
-  /** Replaces the buttons of the message a pressed button is on. */
-  async editPressedMessage(components: DiscordMessage['components']): Promise<void> {
-    await this.repliable().editReply({ components: components.slice(0, DISCORD_LIMITS.rowsPerMessage) });
-  }
-
-  async followUp(message: DiscordMessage): Promise<void> {
+  private async followUp(message: DiscordMessage): Promise<void> {
     await this.repliable().followUp(replyOptions(message));
   }
 
@@ -296,9 +254,6 @@ class Responder {
     return interaction;
   }
 }
-
-/** Never ping anyone: user text (an unknown mood, a display name) is echoed back in places. */
-const NO_MENTIONS = { parse: [] as [] };
 
 function replyOptions(message: DiscordMessage): InteractionReplyOptions {
   return {
@@ -346,6 +301,7 @@ class InteractionHandler {
 
   constructor(
     private readonly conversation: Conversation,
+    private readonly delivery: InteractionDelivery,
     private readonly log: Logger,
     private readonly metrics: Metrics | undefined,
   ) {}
@@ -393,6 +349,12 @@ class InteractionHandler {
       // Menus, modals and context commands: this bot never creates them.
       else if (interaction.isRepliable()) await responder.replyNow(renderToast(copy.expired()));
     } catch (error) {
+      if (responder.acknowledged === 'failed' && discordCode(error) === ALREADY_ACKNOWLEDGED) {
+        // Delivered to another session too, which acknowledged it first: that one answers it.
+        this.log.warn({ interactionId: interaction.id }, 'duplicate interaction delivery ignored (acknowledged elsewhere)');
+        this.metrics?.increment('discord_duplicate_interactions_total');
+        return;
+      }
       const ref = reference();
       this.metrics?.increment('discord_interaction_failures_total', { kind: kindOf(interaction) });
       this.log.error(
@@ -426,10 +388,13 @@ class InteractionHandler {
       await responder.replyNow({ ...renderTurn({ messages: [{ text }] })[0]!, ephemeral: true });
       return;
     }
+    if (this.delivery.unavailable) {
+      await this.answerUnavailable(responder);
+      return;
+    }
     await responder.deferReply(interaction, command.ephemeral);
     await this.acks.clear(ACK_PRIORITY_MAX_WAIT_MS);
-    const turn = await this.conversation.handle(command.inbound);
-    await responder.sendReply(messagesOf(turn));
+    await this.deliver(interaction, responder, command.inbound, { mode: 'reply', ephemeralReply: command.ephemeral });
   }
 
   private async onButton(interaction: ButtonInteraction, responder: Responder): Promise<void> {
@@ -440,24 +405,42 @@ class InteractionHandler {
       await responder.replyNow(renderToast(copy.expired()));
       return;
     }
+    if (this.delivery.unavailable) {
+      await this.answerUnavailable(responder);
+      return;
+    }
     const press = pressContext(interaction);
     await responder.deferUpdate(interaction);
     await this.acks.clear(ACK_PRIORITY_MAX_WAIT_MS);
-    const turn = await this.conversation.handle(inbound);
-    if (turn.ack?.updatedChoices && press.ownMessage) await responder.editPressedMessage(renderRows(turn.ack.updatedChoices));
-    // Someone else's message (their list, their "more"): the answer is for the presser only.
-    const privately = !press.ownMessage || press.ephemeralMessage;
-    const messages = renderTurn(turn).map((message) => ({ ...message, ephemeral: message.ephemeral || privately }));
-    if (messages.length === 0 && turn.ack?.toast) messages.push(renderToast(turn.ack.toast));
-    for (const message of messages) await responder.followUp(message);
+    await this.deliver(interaction, responder, inbound, { mode: 'update', ephemeralReply: false, press });
   }
-}
 
-/** A command's messages; a turn with only a toast shows the toast. */
-function messagesOf(turn: Turn): DiscordMessage[] {
-  const messages = renderTurn(turn);
-  if (messages.length === 0 && turn.ack?.toast) return [renderToast(turn.ack.toast)];
-  return messages;
+  /** The database is known to be down: "temporarily unavailable" at once, as the acknowledgement itself. */
+  private async answerUnavailable(responder: Responder): Promise<void> {
+    this.metrics?.increment('discord_unavailable_replies_total');
+    await responder.replyNow(renderToast(copy.unavailable()));
+  }
+
+  /** After the acknowledgement: inbox, turn, outbox (interaction-delivery.ts). */
+  private deliver(
+    interaction: ChatInputCommandInteraction | ButtonInteraction,
+    responder: Responder,
+    inbound: Inbound,
+    how: { mode: PendingInteraction['mode']; ephemeralReply: boolean; press?: PressContext },
+  ): Promise<void> {
+    const pending: PendingInteraction = {
+      v: 1,
+      interactionId: interaction.id,
+      applicationId: interaction.applicationId,
+      token: interaction.token,
+      createdTimestamp: interaction.createdTimestamp,
+      inbound,
+      mode: how.mode,
+      ephemeralReply: how.ephemeralReply,
+      ...(how.press ? { press: how.press } : {}),
+    };
+    return this.delivery.handle(pending, interaction.channelId ?? interaction.id, (text) => responder.failure(text));
+  }
 }
 
 /**
@@ -483,7 +466,25 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Runni
     // The bot reads no message history: don't keep messages in memory.
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
   });
-  const handler = new InteractionHandler(options.conversation, log, metrics);
+  const store = options.delivery?.store ?? new MemoryDeliveryStore();
+  const sender = new DiscordSender({
+    rest: client.rest,
+    store,
+    log,
+    ...(metrics ? { metrics } : {}),
+    ...(options.delivery?.retryDelayMs !== undefined ? { retryDelayMs: options.delivery.retryDelayMs } : {}),
+  });
+  const delivery = new InteractionDelivery({
+    conversation: options.conversation,
+    store,
+    sender,
+    log,
+    ...(options.delivery?.breaker ? { breaker: options.delivery.breaker } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(options.delivery?.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.delivery.sweepIntervalMs } : {}),
+    ...(options.delivery?.staleAfterMs !== undefined ? { staleAfterMs: options.delivery.staleAfterMs } : {}),
+  });
+  const handler = new InteractionHandler(options.conversation, delivery, log, metrics);
   let status = 'connecting';
   let stopped = false;
 
@@ -529,6 +530,8 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Runni
   }
   status = 'connected';
   log.info({ user: client.user?.id, guilds: client.guilds.cache.size, commands: COMMANDS.map((c) => c.data.name) }, 'discord connected');
+  // Answers and interactions a stopped or crashed process left, while their tokens live.
+  delivery.startRecovery();
 
   return {
     name: 'discord',
@@ -537,7 +540,14 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Runni
       return handler.received;
     },
     status: () => status,
-    idle: () => handler.idle().then(() => undefined),
+    async idle() {
+      // Interactions being handled, then what they queued for sending (recovery included).
+      do {
+        await handler.idle();
+        await delivery.idle();
+        await sender.idle();
+      } while (handler.pending > 0 || delivery.pending > 0 || sender.pending > 0);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -545,8 +555,11 @@ export async function startDiscordBot(options: DiscordBotOptions): Promise<Runni
       // Closing the gateway stops intake. Answers in flight still go out: interaction callbacks and
       // webhooks are authorised by the interaction token, not by the bot's, which destroy() drops.
       await settleWithin(client.destroy(), DESTROY_WAIT_MS);
+      const deadline = Date.now() + (options.drainMs ?? 3_000);
       const drained = await handler.idle(options.drainMs ?? 3_000);
-      if (!drained) log.warn({ inFlight: handler.pending }, 'discord interactions cut at shutdown');
+      // What is still running or unsent stays in the inbox and outbox for the next process.
+      const { cut, unsent } = await delivery.stop(Math.max(0, deadline - Date.now()));
+      if (!drained || cut || unsent > 0) log.warn({ inFlight: handler.pending, unsentReplies: unsent }, 'discord work left at shutdown: it stays in the inbox and outbox for the next start');
       log.info({}, 'discord stopped');
     },
   };

@@ -106,7 +106,7 @@ export async function pollUpdates(options: PollerOptions): Promise<PollOutcome> 
       }
       if (!blocked) offset = update.update_id + 1;
     });
-    if (blocked) await sleep(options.outagePollMs ?? 500, signal).catch(() => undefined);
+    if (blocked) await sleep(options.outagePollMs ?? 200, signal).catch(() => undefined);
   }
   if (offset !== undefined && offset !== confirmed) {
     // Confirm what was recorded since the last poll, so the next process does not get it again.

@@ -157,7 +157,7 @@ export class UpdateHandler {
   async recover(): Promise<void> {
     const { store } = this.options;
     if (this.options.breaker?.isOpen) return;
-    await store.renewLeases();
+    await store.renewLeases(PLATFORM);
     const { updates, messages } = await store.orphans(PLATFORM, this.options.staleAfterMs ?? 120_000);
     if (updates.length > 0 || messages.length > 0) this.log.info({ updates: updates.length, replies: messages.length }, 'taking over unfinished deliveries');
     for (const row of updates) {
@@ -203,7 +203,7 @@ export class UpdateHandler {
     await this.sender.idle(repliesMs);
     const unsent = this.sender.pending;
     await this.sender.close();
-    await this.options.store.release().catch((error: unknown) => this.log.warn({ err: error }, 'could not release unfinished deliveries; another process takes them over when they are stale'));
+    await this.options.store.release(PLATFORM).catch((error: unknown) => this.log.warn({ err: error }, 'could not release unfinished deliveries; another process takes them over when they are stale'));
     return { turnsCut: !turnsDone || queuedTurns > 0, unsent };
   }
 

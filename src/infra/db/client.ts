@@ -9,6 +9,7 @@
  * await db.prisma.movie.count();
  * await db.close();
  */
+import { connect } from 'node:net';
 import type { DatabaseConfig } from '../../config.ts';
 import type { PrismaClient as MysqlPrismaClient } from './generated/mysql/client.ts';
 import { mysqlOptionsFromUrl } from './mysql-url.ts';
@@ -22,6 +23,12 @@ export interface Database {
   config: DatabaseConfig;
   /** Cheap round trip for /healthz. */
   ping(): Promise<void>;
+  /**
+   * Whether the server accepts connections at all, checked outside the pool (a TCP connect, at most
+   * `timeoutMs`): when a query hangs, this tells "down" from "slow" in well under the pool's acquire
+   * timeout. Always true for SQLite.
+   */
+  reachable(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -35,6 +42,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
   // Only the configured database's client and adapter are loaded: each generated client carries its
   // own query compiler (a 4.5 MB WebAssembly module in a string), so loading both costs memory for nothing.
   let prisma: PrismaDb;
+  let reachable: (timeoutMs?: number) => Promise<boolean> = () => Promise.resolve(true);
   if (config.kind === 'sqlite') {
     const [{ PrismaBetterSqlite3 }, { PrismaClient: SqlitePrismaClient }] = await Promise.all([
       import('@prisma/adapter-better-sqlite3'),
@@ -48,6 +56,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
       import('./generated/mysql/client.ts'),
     ]);
     const mysql = mysqlOptionsFromUrl(config.url);
+    reachable = (timeoutMs = 500) => canConnect(mysql.host, mysql.port, timeoutMs);
     const adapter = new PrismaMariaDb({
       host: mysql.host,
       port: mysql.port,
@@ -82,6 +91,21 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
     ping: async () => {
       await prisma.$queryRawUnsafe('SELECT 1');
     },
+    reachable,
     close: () => prisma.$disconnect(),
   };
+}
+
+/** True when a TCP connection to host:port opens within `timeoutMs` (closed at once). */
+function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }

@@ -44,7 +44,7 @@ export class PrismaDeliveryStore implements DeliveryStore {
 
   constructor(
     private readonly scope: TransactionScope,
-    private readonly breaker: Pick<StorageBreaker, 'check' | 'trip'>,
+    private readonly breaker: Pick<StorageBreaker, 'check' | 'trip'> & Partial<Pick<StorageBreaker, 'watch'>>,
     options: DeliveryStoreOptions = {},
   ) {
     this.owner = options.owner ?? processOwner();
@@ -60,7 +60,8 @@ export class PrismaDeliveryStore implements DeliveryStore {
   private async guarded<T>(work: () => Promise<T>): Promise<T> {
     this.breaker.check();
     try {
-      return await work();
+      const running = work();
+      return await (this.breaker.watch ? this.breaker.watch(running) : running);
     } catch (error) {
       if (error instanceof StorageUnavailableError || isStorageUnavailable(error)) {
         this.breaker.trip(error);
@@ -227,16 +228,16 @@ export class PrismaDeliveryStore implements DeliveryStore {
     });
   }
 
-  renewLeases(): Promise<void> {
+  renewLeases(platform: Platform): Promise<void> {
     return this.guarded(async () => {
-      await this.prisma.outboxMessage.updateMany({ where: { owner: this.owner }, data: { leaseUntil: new Date(this.now() + OUTBOX_LEASE_MS) } });
+      await this.prisma.outboxMessage.updateMany({ where: { platform, owner: this.owner }, data: { leaseUntil: new Date(this.now() + OUTBOX_LEASE_MS) } });
     });
   }
 
-  release(): Promise<void> {
+  release(platform: Platform): Promise<void> {
     return this.guarded(async () => {
-      await this.prisma.outboxMessage.updateMany({ where: { owner: this.owner }, data: { owner: RELEASED_OWNER, leaseUntil: new Date(0) } });
-      await this.prisma.inboxUpdate.updateMany({ where: { owner: this.owner, status: 'pending' }, data: { owner: RELEASED_OWNER } });
+      await this.prisma.outboxMessage.updateMany({ where: { platform, owner: this.owner }, data: { owner: RELEASED_OWNER, leaseUntil: new Date(0) } });
+      await this.prisma.inboxUpdate.updateMany({ where: { platform, owner: this.owner, status: 'pending' }, data: { owner: RELEASED_OWNER } });
     });
   }
 

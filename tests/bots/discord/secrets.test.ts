@@ -89,6 +89,17 @@ describe('safeError', () => {
     expect(fields).not.toContain(token);
     expect(redactTokens(`/webhooks/1/${token}?wait=true`)).toBe('/webhooks/1/[token]?wait=true');
   });
+
+  it('GIVEN a database error quoting an inbox or outbox payload THEN the token in its JSON is blanked', () => {
+    const payload = JSON.stringify({ v: 1, interactionId: '1', applicationId: '2', token, createdTimestamp: 0 });
+    const message = `Invalid \`prisma.inboxUpdate.createMany()\` invocation: data: [{ payload: ${JSON.stringify(payload)} }]`;
+    for (const text of [payload, message, JSON.stringify({ payload })]) {
+      const redacted = redactTokens(text);
+      expect(redacted).not.toContain(token);
+      expect(redacted).toContain('[token]');
+    }
+    expect(JSON.stringify(safeError(new Error(message)))).not.toContain(token);
+  });
 });
 
 /** A message for a press the bot never sent (the press only needs to reach the callback). */

@@ -3,9 +3,17 @@
  * small catalog, the real Prisma repositories and conversation, the fake Discord, and the real bot
  * started by startDiscordBot. Also a capturing logger that serialises errors completely (own
  * non-enumerable properties included), so a leaked token cannot hide inside an Error.
+ *
+ * `durable: {}` wires delivery as main.ts does: turns in one transaction (TransactionScope), the
+ * inbox and outbox on the same database (PrismaDeliveryStore), the breaker; `startReplica` starts
+ * a second bot process's worth (its own store owner and conversation) over the same database.
  */
 import type { Conversation } from '../../../src/core/conversation/turn.ts';
 import type { Logger } from '../../../src/core/ports/logger.ts';
+import type { Repositories } from '../../../src/core/ports/repositories.ts';
+import { StorageBreaker } from '../../../src/delivery/breaker.ts';
+import { PrismaDeliveryStore } from '../../../src/infra/db/delivery-store.ts';
+import { TransactionScope } from '../../../src/infra/db/transaction-scope.ts';
 import type { MovieScore, ScoreRequest, Scorer } from '../../../src/core/ports/scorer.ts';
 import { buildConversation } from '../../../src/app/build-conversation.ts';
 import { TrackedConversation } from '../../../src/app/tracked-conversation.ts';
@@ -115,6 +123,15 @@ export class SlowScorer implements Scorer {
   }
 }
 
+/** Delivery as main.ts wires it (with `durable`). */
+export interface DurableDelivery {
+  scope: TransactionScope;
+  store: PrismaDeliveryStore;
+  breaker: StorageBreaker;
+  /** An outage as the breaker sees it: true opens it and fails its probes; false lets the next probe close it. */
+  outage(down: boolean): void;
+}
+
 export interface Harness {
   fake: FakeDiscord;
   bot: RunningDiscordBot;
@@ -123,6 +140,8 @@ export interface Harness {
   conversation: Conversation;
   scorer: SlowScorer;
   log: CaptureLogger;
+  /** Set with `durable`. */
+  durable: DurableDelivery | null;
   close(): Promise<void>;
 }
 
@@ -133,16 +152,53 @@ export interface HarnessOptions {
   bot?: Partial<DiscordBotOptions>;
   /** Where the bot logs, instead of the harness's CaptureLogger (which still gets the core's logs). */
   botLogger?: Logger;
+  /** Wraps the repositories the conversation gets (to make one fail half-way through a turn). */
+  repos?: (repos: PrismaRepositories) => Repositories;
+  /**
+   * Durable delivery on the test database, as in production; `owner` names this "process" in the
+   * store; `sweepIntervalMs` how often the bot looks for work other processes left (default 10 s).
+   */
+  durable?: { owner?: string; sweepIntervalMs?: number };
+}
+
+/** A transaction scope, breaker, store and conversation over `db`, as main.ts builds them. */
+function durableDelivery(db: Database, owner: string | undefined): DurableDelivery {
+  const scope = new TransactionScope(db.prisma, db.kind);
+  let down = false;
+  const probe = () => (down ? Promise.reject(new Error('simulated outage')) : db.ping());
+  const breaker = new StorageBreaker(probe, { log: silentLogger, probeIntervalMs: 100 });
+  const store = new PrismaDeliveryStore(scope, breaker, owner === undefined ? {} : { owner });
+  return {
+    scope,
+    store,
+    breaker,
+    outage: (value) => {
+      down = value;
+      if (value) breaker.trip(new Error('simulated outage'));
+    },
+  };
+}
+
+function conversationOver(repos: Repositories, scorer: Scorer, log: Logger, durable: DurableDelivery | null): TrackedConversation {
+  return new TrackedConversation(
+    buildConversation({ blend: { ratingWeight: 0.6, favoriteWeight: 0.4 }, rateLimit: { turns: 1000, windowSeconds: 10 } }, repos, scorer, log),
+    undefined,
+    durable?.scope,
+    durable?.breaker,
+  );
 }
 
 export async function startHarness(testDb: TestDatabase, options: HarnessOptions = {}): Promise<Harness> {
   await migrateDatabase(testDb.config, silentLogger);
   await writeCatalog(testDb.config, [...happyCatalog(), catalogMovie('Calm Movie', { genres: ['Drama'], emotions: { relaxed: 0.9 } })]);
   const db = await openDatabase(testDb.config, { poolSize: 5 });
-  const repos = createPrismaRepositories(db);
+  const durable = options.durable ? durableDelivery(db, options.durable.owner) : null;
+  const repos = createPrismaRepositories(db, durable ? { transactions: durable.scope } : {});
+  // As main.ts does: loaded before any turn (on SQLite a load inside a turn's transaction would wait for it).
+  await repos.catalog.refresh();
   const scorer = new SlowScorer(0);
   const log = new CaptureLogger();
-  const core = new TrackedConversation(buildConversation({ blend: { ratingWeight: 0.6, favoriteWeight: 0.4 }, rateLimit: { turns: 1000, windowSeconds: 10 } }, repos, scorer, log));
+  const core = conversationOver(options.repos ? options.repos(repos) : repos, scorer, log, durable);
   const conversation = options.wrap ? options.wrap(core) : core;
   const fake = await FakeDiscord.start(options.fake);
   let bot: RunningDiscordBot;
@@ -152,9 +208,20 @@ export async function startHarness(testDb: TestDatabase, options: HarnessOptions
       config: { token: fake.botToken, appId: fake.appId, apiRoot: fake.apiRoot },
       logger: options.botLogger ?? log.child({ module: 'discord' }),
       rest: { retries: 0, timeout: 5_000 },
+      ...(durable
+        ? {
+            delivery: {
+              store: durable.store,
+              breaker: durable.breaker,
+              retryDelayMs: 50,
+              ...(options.durable?.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.durable.sweepIntervalMs } : {}),
+            },
+          }
+        : {}),
       ...options.bot,
     });
   } catch (error) {
+    durable?.breaker.stop();
     await fake.close();
     await db.close();
     throw error;
@@ -167,10 +234,53 @@ export async function startHarness(testDb: TestDatabase, options: HarnessOptions
     conversation,
     scorer,
     log,
+    durable,
     close: async () => {
       await bot.stop();
+      durable?.breaker.stop();
       await fake.close();
       await db.close();
+    },
+  };
+}
+
+export interface Replica {
+  fake: FakeDiscord;
+  bot: RunningDiscordBot;
+  durable: DurableDelivery;
+  log: CaptureLogger;
+  /** Stops this bot (and its fake, when it has its own). */
+  close(): Promise<void>;
+}
+
+/**
+ * Another bot process over the harness's database: its own store owner, conversation and logger,
+ * connected to the harness's fake Discord (both get every interaction, as two sessions would) or to
+ * a fake of its own.
+ */
+export async function startReplica(h: Harness, options: { owner: string; ownFake?: boolean }): Promise<Replica> {
+  const durable = durableDelivery(h.db, options.owner);
+  const repos = createPrismaRepositories(h.db, { transactions: durable.scope });
+  await repos.catalog.refresh();
+  const log = new CaptureLogger();
+  const conversation = conversationOver(repos, h.scorer, log, durable);
+  const fake = options.ownFake ? await FakeDiscord.start() : h.fake;
+  const bot = await startDiscordBot({
+    conversation,
+    config: { token: fake.botToken, appId: fake.appId, apiRoot: fake.apiRoot },
+    logger: log.child({ module: 'discord' }),
+    rest: { retries: 0, timeout: 5_000 },
+    delivery: { store: durable.store, breaker: durable.breaker, retryDelayMs: 50 },
+  });
+  return {
+    fake,
+    bot,
+    durable,
+    log,
+    close: async () => {
+      await bot.stop();
+      durable.breaker.stop();
+      if (options.ownFake) await fake.close();
     },
   };
 }

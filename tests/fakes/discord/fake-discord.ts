@@ -8,7 +8,8 @@
  *   later than `ackWindowMs` (3 s) after dispatch → 404 10062 "Unknown interaction"; a second
  *   acknowledgement → 400 40060 "Interaction has already been acknowledged";
  * - `PATCH|GET|DELETE /webhooks/:appId/:token/messages/@original` and `POST /webhooks/:appId/:token`
- *   (follow-ups) → only after an acknowledgement (else 10015 Unknown Webhook);
+ *   (follow-ups) → only after an acknowledgement (else 10015 Unknown Webhook), and only while the
+ *   token lives (15 minutes from dispatch, else 401 50027 Invalid Webhook Token);
  * - `PUT /applications/:appId(/guilds/:guildId)/commands` → command registration.
  * Every message body is checked against Discord's limits (≤ 5 rows, ≤ 5 buttons a row, unique
  * custom_ids ≤ 100 characters, content ≤ 2,000, ≤ 10 embeds, title ≤ 256, description ≤ 4,096);
@@ -156,6 +157,8 @@ export interface FakeDiscordOptions {
   restLatencyMs?: number;
   /** False: IDENTIFY is accepted but READY never comes (a stuck gateway). */
   answerIdentify?: boolean;
+  /** How long an interaction's token works for webhook calls; Discord's is 15 minutes. */
+  tokenLifetimeMs?: number;
 }
 
 interface Failure {
@@ -235,6 +238,7 @@ export class FakeDiscord {
   readonly commandRegistrations: Array<{ scope: 'global' | 'guild'; guildId: string | null; body: unknown }> = [];
   gatewayBotCalls = 0;
   readonly ackWindowMs: number;
+  readonly tokenLifetimeMs: number;
   restLatencyMs: number;
   private readonly answerIdentify: boolean;
 
@@ -250,6 +254,7 @@ export class FakeDiscord {
     options: FakeDiscordOptions,
   ) {
     this.ackWindowMs = options.ackWindowMs ?? 3000;
+    this.tokenLifetimeMs = options.tokenLifetimeMs ?? 15 * 60_000;
     this.restLatencyMs = options.restLatencyMs ?? 0;
     this.answerIdentify = options.answerIdentify ?? true;
   }
@@ -314,9 +319,14 @@ export class FakeDiscord {
 
   /** A slash command, in a guild channel (default) or in a DM with the bot. */
   slash(name: string, options: CommandOption[], at: { user: ApiUser; dm?: boolean }): InteractionRecord {
+    return this.dispatchInteraction(this.slashPayload(name, options, at));
+  }
+
+  /** A slash command's INTERACTION_CREATE payload (new id and token), not sent. */
+  slashPayload(name: string, options: CommandOption[], at: { user: ApiUser; dm?: boolean }): Record<string, unknown> {
     const payload = fixture<Record<string, unknown>>(at.dm ? 'chat-input-dm' : 'chat-input-guild');
     payload['data'] = { id: this.commandId(name), name, type: 1, ...(options.length > 0 ? { options } : {}) };
-    return this.dispatchInteraction(this.personalise(payload, at.user, at.dm ?? false));
+    return this.personalise(payload, at.user, at.dm ?? false);
   }
 
   /** `/feel mood:<mood> [private:true]`. */
@@ -335,44 +345,68 @@ export class FakeDiscord {
 
   /** A button press on a message the bot sent (its current state), with any custom_id. */
   click(message: ApiMessage, customId: string, at: { user: ApiUser; dm?: boolean }): InteractionRecord {
+    return this.dispatchInteraction(this.clickPayload(message, customId, at));
+  }
+
+  /** A button press's INTERACTION_CREATE payload (new id and token), not sent. */
+  clickPayload(message: ApiMessage, customId: string, at: { user: ApiUser; dm?: boolean }): Record<string, unknown> {
     const payload = fixture<Record<string, unknown>>('button-guild');
     payload['data'] = { component_type: 2, custom_id: customId };
     const current = this.messages.get(message.id) ?? message;
     const { feelmsInteractionId: _bookkeeping, ...wire } = current;
     payload['message'] = structuredClone(wire);
-    return this.dispatchInteraction(this.personalise(payload, at.user, at.dm ?? false));
+    return this.personalise(payload, at.user, at.dm ?? false);
+  }
+
+  /**
+   * An interaction delivered `ageMs` ago to a process that acknowledged it (deferred) and then died:
+   * known to the REST side, with its "thinking…" original for commands, but not sent on the
+   * gateway. Its token lives `tokenLifetimeMs` from then.
+   */
+  acknowledgedEarlier(payload: Record<string, unknown>, ageMs: number): InteractionRecord {
+    const record = this.newRecord(payload);
+    const at = Date.now() - ageMs;
+    record.dispatchedAt = at;
+    const type = record.type === 2 ? 5 : 6;
+    record.callbacks.push({ type, at, code: null });
+    record.ack = { type, at, data: null };
+    if (type === 5) record.original = this.newMessage(record, { content: '', flags: LOADING });
+    return record;
   }
 
   /** Sends INTERACTION_CREATE to every identified session. The same payload twice is a redelivery. */
   dispatchInteraction(payload: Record<string, unknown>): InteractionRecord {
     const id = payload['id'] as string;
-    let record = this.interactions.get(id);
-    if (record) {
-      record.deliveries++;
-    } else {
-      const member = payload['member'] as { user: ApiUser } | undefined;
-      record = {
-        id,
-        token: payload['token'] as string,
-        type: payload['type'] as number,
-        user: member?.user ?? (payload['user'] as ApiUser),
-        payload,
-        deliveries: 1,
-        dispatchedAt: Date.now(),
-        ack: null,
-        callbacks: [],
-        original: null,
-        followUps: [],
-        edits: [],
-        deleted: false,
-        autocomplete: null,
-        errors: [],
-      };
-      if (record.type === 3) record.original = this.messages.get((payload['message'] as ApiMessage).id) ?? (payload['message'] as ApiMessage);
-      this.interactions.set(id, record);
-      this.byToken.set(record.token, record);
-    }
+    const known = this.interactions.get(id);
+    if (known) known.deliveries++;
+    const record = known ?? this.newRecord(payload);
     this.dispatch('INTERACTION_CREATE', payload);
+    return record;
+  }
+
+  private newRecord(payload: Record<string, unknown>): InteractionRecord {
+    const member = payload['member'] as { user: ApiUser } | undefined;
+    const id = payload['id'] as string;
+    const record: InteractionRecord = {
+      id,
+      token: payload['token'] as string,
+      type: payload['type'] as number,
+      user: member?.user ?? (payload['user'] as ApiUser),
+      payload,
+      deliveries: 1,
+      dispatchedAt: Date.now(),
+      ack: null,
+      callbacks: [],
+      original: null,
+      followUps: [],
+      edits: [],
+      deleted: false,
+      autocomplete: null,
+      errors: [],
+    };
+    if (record.type === 3) record.original = this.messages.get((payload['message'] as ApiMessage).id) ?? (payload['message'] as ApiMessage);
+    this.interactions.set(id, record);
+    this.byToken.set(record.token, record);
     return record;
   }
 
@@ -546,6 +580,7 @@ export class FakeDiscord {
     if (webhook) {
       const interaction = webhook[1] === this.appId ? this.byToken.get(webhook[2]!) : undefined;
       if (!interaction || !interaction.ack) return fail(404, 10015, 'Unknown Webhook', interaction);
+      if (Date.now() - interaction.dispatchedAt > this.tokenLifetimeMs) return fail(401, 50027, 'Invalid Webhook Token', interaction);
       return this.onWebhook(interaction, method, webhook[4] ?? null, body as MessageBody, fail, ok);
     }
 

@@ -4,7 +4,8 @@
  *
  * - First use loads; concurrent first calls share one load.
  * - `refresh()` reloads now (call it after an import).
- * - With `maxAgeMs`, a call after that age reloads first. If that reload finds the database
+ * - With `maxAgeMs`, a call after that age starts a reload in the background and is answered from
+ *   the cached catalog; later calls get the new one. If that reload finds the database
  *   unreachable, the previous catalog keeps serving and the next reload waits another `maxAgeMs`.
  * @example
  * const catalog = new PrismaCatalogRepository(db.prisma, { maxAgeMs: 10 * 60_000 });
@@ -78,6 +79,8 @@ export class PrismaCatalogRepository implements CatalogRepository {
   private started = 0;
   private installed = 0;
   private readonly maxAgeMs: number | undefined;
+  /** A background reload's failure that was not an outage, for the next call to throw. */
+  private reloadFailure: unknown;
   private readonly now: () => number;
 
   constructor(
@@ -130,15 +133,22 @@ export class PrismaCatalogRepository implements CatalogRepository {
   private async current(): Promise<Snapshot> {
     const snapshot = this.snapshot;
     if (snapshot === undefined) return this.loading ?? this.startLoad();
-    if (this.maxAgeMs === undefined || this.now() - snapshot.loadedAt < this.maxAgeMs) return snapshot;
-    try {
-      return await (this.loading ?? this.startLoad());
-    } catch (error) {
-      if (!(error instanceof StorageUnavailableError)) throw error;
-      // Availability over freshness: the catalog changes rarely, and every /feel depends on it.
-      snapshot.loadedAt = this.now();
-      return snapshot;
+    if (this.reloadFailure !== undefined) {
+      const failure = this.reloadFailure;
+      this.reloadFailure = undefined;
+      throw failure instanceof Error ? failure : new Error('catalog reload failed', { cause: failure });
     }
+    if (this.maxAgeMs === undefined || this.now() - snapshot.loadedAt < this.maxAgeMs || this.loading) return snapshot;
+    // Stale: reload in the background and serve this one meanwhile. A turn never waits for a reload,
+    // and never holds one up: on SQLite a reload started inside a turn's transaction waits for that
+    // transaction's lock, so awaiting it there would deadlock until the lock wait times out.
+    this.startLoad().catch((error: unknown) => {
+      // Availability over freshness: the catalog changes rarely, and every /feel depends on it. The
+      // next reload waits another maxAgeMs; anything but an outage (a bug) is thrown by the next call.
+      snapshot.loadedAt = this.now();
+      if (!(error instanceof StorageUnavailableError)) this.reloadFailure = error;
+    });
+    return snapshot;
   }
 
   private startLoad(): Promise<Snapshot> {
