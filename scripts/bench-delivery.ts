@@ -3,7 +3,7 @@
  * on a private MariaDB this section starts (tests/helpers/private-mariadb.ts; never the shared
  * server), or on SQLite where MariaDB is not installed (then without the outage drill).
  *
- * - delivery.killBurst.lost / doubled: 300 rating and details taps, kill -9 1.5 s in, restart.
+ * - delivery.killBurst.lost / doubled: 300 rating and details taps, kill -9 once a quarter have their effect, restart.
  * - delivery.sigterm.unsentReplies / exitSeconds: SIGTERM while 30 /feel and 30 taps are answered.
  * - delivery.flood.otherChatP99Ms: private /help latency while a group member sends 300 /feel.
  * - delivery.outage.replyP99Ms / drainSeconds: the database killed for 30 s under 5 commands/s.

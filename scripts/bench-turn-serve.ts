@@ -14,6 +14,7 @@ import { buildConversation } from '../src/app/build-conversation.ts';
 import { TrackedConversation } from '../src/app/tracked-conversation.ts';
 import type { Inbound } from '../src/core/conversation/turn.ts';
 import { StorageBreaker } from '../src/delivery/breaker.ts';
+import type { OutboxMessage } from '../src/delivery/ports.ts';
 import { PrismaDeliveryStore } from '../src/infra/db/delivery-store.ts';
 import { TransactionScope } from '../src/infra/db/transaction-scope.ts';
 import { EMOTIONS } from '../src/core/domain/emotions.ts';
@@ -88,6 +89,10 @@ async function serve(): Promise<ServeFigures> {
       breaker,
     );
     let updateId = 0;
+    // Sent replies are cleared in batches every 50 ms, as the adapters' senders do.
+    const sentBuffer: OutboxMessage[] = [];
+    const flushSent = () => (sentBuffer.length > 0 ? store.sent(sentBuffer.splice(0)) : Promise.resolve());
+    const flusher = setInterval(() => void flushSent(), 50);
     /** What an adapter does with one update: record it, apply it with its replies, then clear the sent replies. */
     const delivered = async (inbound: Inbound): Promise<void> => {
       const key = { platform: 'telegram' as const, updateKey: String(++updateId) };
@@ -97,7 +102,7 @@ async function serve(): Promise<ServeFigures> {
         const expiresAt = new Date(Date.now() + 60_000);
         return { value: turn, outbox: turn.messages.map((message) => ({ chatKey: inbound.user.platformUserId, payload: JSON.stringify(message), expiresAt })) };
       });
-      if (applied) await store.sent(applied.outbox);
+      if (applied) sentBuffer.push(...applied.outbox);
     };
     const feel = (n: number, i: number) => delivered({ kind: 'command', name: 'feel', args: EMOTIONS[i % EMOTIONS.length]!, user: benchUser(n) });
     const loaded = settledRssMb();
@@ -143,6 +148,8 @@ async function serve(): Promise<ServeFigures> {
       await like(i % users, i);
       likeLatencies.push(performance.now() - likeStarted);
     }
+    clearInterval(flusher);
+    await flushSent();
     const memory = process.memoryUsage();
     return {
       p50Ms: median(latencies),

@@ -12,6 +12,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DatabaseConfig } from '../src/config.ts';
 import { emotionWeightsForGenres } from '../src/catalog/genres.ts';
 import { encodePayload } from '../src/core/conversation/payload.ts';
@@ -65,6 +67,11 @@ export interface BotProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
+function spoolDirFor(database: DatabaseConfig): string {
+  const name = (database.kind === 'sqlite' ? database.file : database.url).replace(/\W+/g, '_').slice(-80);
+  return join(tmpdir(), 'feelms-drill-spool', name);
+}
+
 /** `src/main.ts` as an operator starts it, polling the fake (or on its webhook), rate limit out of the way. */
 export function startBotProcess(database: DatabaseConfig, api: FakeBotApi, env: Record<string, string> = {}): BotProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -78,6 +85,8 @@ export function startBotProcess(database: DatabaseConfig, api: FakeBotApi, env: 
       LOG_LEVEL: 'info',
       FEELMS_CONSOLE: '',
       RATE_LIMIT_TURNS: '1000',
+      // Per database: a spool left by a killed drill must never be replayed into another drill's database.
+      SPOOL_DIR: spoolDirFor(database),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -193,8 +202,11 @@ export interface KillBurstFigures {
   recoverySeconds: number;
 }
 
-/** kill -9 part-way through a burst of rating and details taps; a restart must apply every one, once. */
-export async function killBurstDrill(options: DrillOptions & { taps?: number; killAfterMs?: number }): Promise<KillBurstFigures> {
+/**
+ * kill -9 part-way through a burst of rating and details taps (once `killAtFraction` of them have
+ * their effect, or after 10 s); a restart must apply every one, once.
+ */
+export async function killBurstDrill(options: DrillOptions & { taps?: number; killAtFraction?: number }): Promise<KillBurstFigures> {
   const { database, log = () => undefined } = options;
   const api = await FakeBotApi.start();
   try {
@@ -202,7 +214,8 @@ export async function killBurstDrill(options: DrillOptions & { taps?: number; ki
     const taps = tapsFor(options.taps ?? 300, movies, 700_000);
     let bot = await startAndWait(database, api);
     api.push(...taps.map((tap, i) => tapJson(api, tap, i)));
-    await sleep(options.killAfterMs ?? 1_500);
+    const killAt = Math.ceil(taps.length * (options.killAtFraction ?? 0.25));
+    await eventually(async () => taps.length - (await tapEffects(database, taps)).lost >= killAt, 10_000, 20);
     bot.child.kill('SIGKILL');
     await bot.exited;
     const before = await tapEffects(database, taps);

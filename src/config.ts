@@ -36,6 +36,8 @@ export interface Config {
   httpHost: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   modelsDir: string;
+  /** Where updates wait while the database is down (src/delivery/spool.ts). */
+  spoolDir: string;
   retrainCron: string;
   /** Run the terminal chat even when a platform token is set. */
   console: boolean;
@@ -112,6 +114,7 @@ const envSchema = z.object({
   HTTP_HOST: httpHost,
   LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional()),
   MODELS_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('models')),
+  SPOOL_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().default('data/spool')),
   RETRAIN_CRON: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.string().refine((value) => isValidCron(value), { error: 'must be a cron expression such as "0 3 * * *"' }).default('0 3 * * *'),
@@ -217,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The console chat owns the terminal: only warnings interrupt it unless LOG_LEVEL says otherwise.
     logLevel: values.LOG_LEVEL ?? (platformsEnabled ? 'info' : 'warn'),
     modelsDir: resolve(cwd, values.MODELS_DIR),
+    spoolDir: resolve(cwd, values.SPOOL_DIR),
     retrainCron: values.RETRAIN_CRON,
     console: values.FEELMS_CONSOLE || !platformsEnabled,
     onnxThreads: values.ONNX_THREADS ?? 1,

@@ -13,6 +13,7 @@ import { HttpServer, healthHandler, Metrics } from './infra/http/http-server.ts'
 import { createPrismaRepositories } from './infra/db/repositories/index.ts';
 import { createLoggerFromConfig } from './infra/logger.ts';
 import { StorageBreaker } from './delivery/breaker.ts';
+import { OutageSpool } from './delivery/spool.ts';
 import { PrismaDeliveryStore } from './infra/db/delivery-store.ts';
 import { TransactionScope } from './infra/db/transaction-scope.ts';
 import { loadScorer } from './ml/onnx-scorer.ts';
@@ -111,7 +112,14 @@ async function main(): Promise<void> {
   if (config.telegram) {
     const { startTelegramBot } = await import('./bots/telegram/telegram-bot.ts');
     channels.push(
-      await startTelegramBot({ conversation, config: config.telegram, logger: logger.child({ module: 'telegram' }), http, metrics, delivery: { store: deliveryStore, breaker } }),
+      await startTelegramBot({
+        conversation,
+        config: config.telegram,
+        logger: logger.child({ module: 'telegram' }),
+        http,
+        metrics,
+        delivery: { store: deliveryStore, breaker, spool: new OutageSpool(config.spoolDir, 'telegram', logger.child({ module: 'spool' })) },
+      }),
     );
   }
   if (config.discord) {

@@ -26,6 +26,7 @@ import type { Conversation } from '../../core/conversation/turn.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import { MemoryDeliveryStore } from '../../delivery/memory-store.ts';
 import type { DeliveryStore } from '../../delivery/ports.ts';
+import type { OutageSpool } from '../../delivery/spool.ts';
 import type { RunningChannel } from '../channel.ts';
 import { errorCode, TelegramApi, type Counter } from './api.ts';
 import { Pacer, sleep, TELEGRAM_LIMITS, type PacingLimits } from './pacer.ts';
@@ -88,7 +89,7 @@ export interface TelegramBotOptions {
    * Where updates and replies are kept (src/infra/db/delivery-store.ts in the bot) and the
    * database breaker. Without it (tests, the benchmark) they are kept in memory only.
    */
-  delivery?: { store: DeliveryStore; breaker?: BreakerView };
+  delivery?: { store: DeliveryStore; breaker?: BreakerView; spool?: OutageSpool };
 }
 
 export interface TelegramChannel extends RunningChannel {
@@ -155,6 +156,7 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
     ackWaitMs: tuning.ackWaitMs,
     store: options.delivery?.store ?? new MemoryDeliveryStore(),
     ...(options.delivery?.breaker ? { breaker: options.delivery.breaker } : {}),
+    ...(options.delivery?.spool ? { spool: options.delivery.spool } : {}),
     concurrency: tuning.turnConcurrency,
     maxQueuedPerChat: tuning.maxQueuedPerChat,
     sweepIntervalMs: tuning.sweepIntervalMs,

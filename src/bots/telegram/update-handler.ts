@@ -25,6 +25,7 @@ import { copy } from '../../core/copy.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import { StorageUnavailableError } from '../../core/ports/repositories.ts';
 import { ChatScheduler } from '../../delivery/chat-scheduler.ts';
+import type { OutageSpool } from '../../delivery/spool.ts';
 import { TurnUndone, type DeliveryStore, type OutboxEntry, type UpdateKey } from '../../delivery/ports.ts';
 import type { Counter, TelegramApi } from './api.ts';
 import { TELEGRAM_REPLY_TTL_MS, TelegramSender, type TelegramOutgoing } from './outbox-sender.ts';
@@ -58,6 +59,11 @@ export interface UpdateHandlerOptions {
   sweepIntervalMs?: number;
   /** Pending updates older than this are taken over from any process (it may have died). */
   staleAfterMs?: number;
+  /**
+   * Where updates go while the database is down (src/delivery/spool.ts), so they can be confirmed
+   * and later ones read. Without it they are not confirmed until they can be recorded.
+   */
+  spool?: OutageSpool;
 }
 
 /** One update's bookkeeping. */
@@ -87,6 +93,7 @@ export class UpdateHandler {
   private sweepTimer: NodeJS.Timeout | null = null;
   private lastPrune = 0;
   private closed = false;
+  private replayScheduled = false;
 
   constructor(private readonly options: UpdateHandlerOptions) {
     this.log = options.log;
@@ -127,8 +134,17 @@ export class UpdateHandler {
       if (this.options.breaker?.isOpen) throw new StorageUnavailableError('storage unavailable: breaker open');
       fresh = await this.options.store.record({ platform: PLATFORM, updateKey: String(event.updateId), chatKey: String(event.chat.id), payload: JSON.stringify(update) });
     } catch (error) {
-      if (error instanceof StorageUnavailableError) this.tellUnavailable(work);
-      throw error;
+      if (!(error instanceof StorageUnavailableError)) throw error;
+      this.tellUnavailable(work);
+      if (!this.options.spool) throw error;
+      // Kept on local disk instead, so it can be confirmed; handed back once the database answers.
+      await this.options.spool.append(JSON.stringify(update)).catch((spoolError: unknown) => {
+        this.log.error({ err: spoolError }, 'could not spool an update during the outage; it stays unconfirmed');
+        throw error;
+      });
+      this.options.metrics?.increment('telegram_spooled_updates_total');
+      this.replayWhenBack();
+      return;
     }
     this.seen.add(event.updateId);
     if (!fresh) {
@@ -153,10 +169,25 @@ export class UpdateHandler {
     void sweep();
   }
 
+  /** Once the database answers again, hands the spooled updates back (once per outage). */
+  private replayWhenBack(): void {
+    if (this.replayScheduled || !this.options.breaker) return;
+    this.replayScheduled = true;
+    void this.options.breaker.whenClosed().then(async () => {
+      this.replayScheduled = false;
+      if (!this.closed) await this.replaySpool();
+    });
+  }
+
+  private async replaySpool(): Promise<void> {
+    await this.options.spool?.replay((line) => this.accept(JSON.parse(line))).catch((error: unknown) => this.log.warn({ err: error }, 'could not replay spooled updates; retrying at the next sweep'));
+  }
+
   /** Applies pending updates and sends unsent replies that no running process is looking after. */
   async recover(): Promise<void> {
     const { store } = this.options;
     if (this.options.breaker?.isOpen) return;
+    await this.replaySpool();
     await store.renewLeases(PLATFORM);
     const { updates, messages } = await store.orphans(PLATFORM, this.options.staleAfterMs ?? 120_000);
     if (updates.length > 0 || messages.length > 0) this.log.info({ updates: updates.length, replies: messages.length }, 'taking over unfinished deliveries');

@@ -73,7 +73,9 @@ export async function openDatabase(config: DatabaseConfig, options: OpenOptions 
       allowPublicKeyRetrieval: true,
       // MySQL cuts GROUP_CONCAT at 1,024 bytes by default; the user history reads recently shown
       // movies as one list (prisma-user-history-repository.ts), and re-reads a cut list row by row.
-      initSql: 'SET SESSION group_concat_max_len = 4194304',
+      // READ COMMITTED for the session, so a turn's transaction needs no extra SET TRANSACTION round
+      // trip (src/infra/db/transaction-scope.ts explains why turns want it).
+      initSql: ['SET SESSION group_concat_max_len = 4194304', 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED'],
     }, { useTextProtocol: true });
     prisma = new MysqlPrismaClient({ adapter });
   }

@@ -9,8 +9,9 @@
  * the surrounding one (Prisma's transaction client has no `$transaction`).
  *
  * SQLite: the driver adapter serialises transactions behind one mutex, so turns commit one at a
- * time (better-sqlite3 is synchronous anyway). MySQL: READ COMMITTED, so a retried insert sees the
- * row a concurrent turn just committed (REPEATABLE READ's snapshot would hide it).
+ * time (better-sqlite3 is synchronous anyway). MySQL: READ COMMITTED (set for each pooled
+ * connection in client.ts), so a retried insert sees the row a concurrent turn just committed
+ * (REPEATABLE READ's snapshot would hide it).
  * @example
  * const scope = new TransactionScope(db.prisma, 'mysql');
  * const repos = createPrismaRepositories({ prisma: scope.client });
@@ -77,7 +78,7 @@ export class TransactionScope {
     return this.root.$transaction((tx) => this.current.run(tx as unknown as PrismaDb, work), {
       maxWait: this.options.maxWaitMs ?? 10_000,
       timeout: this.options.timeoutMs ?? 30_000,
-      ...(this.kind === 'mysql' ? { isolationLevel: 'ReadCommitted' as const } : {}),
+      // MySQL: READ COMMITTED is the session's level (client.ts sets it per connection).
     });
   }
 }
