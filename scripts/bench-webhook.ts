@@ -59,7 +59,7 @@ interface Outcome {
   retryAfterSeconds: number;
 }
 
-interface RunFigures {
+export interface RunFigures {
   peakRssMb: number;
   idleRssMb: number;
   accepted: number;
@@ -127,10 +127,16 @@ async function exitOf(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function oneRun(root: string, databaseUrl: string, log: (line: string) => void): Promise<RunFigures> {
+/**
+ * One burst against a fresh bot process. `entry` is how the bot starts: the build (`dist/src/main.js`,
+ * what the image runs) or the sources through tsx (tests/drills, without a build), both with the
+ * container's flags.
+ */
+export async function webhookBurst(root: string, databaseUrl: string, log: (line: string) => void, entry: 'built' | 'sources' = 'built'): Promise<RunFigures> {
   const api = await FakeBotApi.start();
   const port = await freePort();
-  const child = spawn(process.execPath, [...SERVING_NODE_FLAGS, join('dist', 'src', 'main.js')], {
+  const main = entry === 'built' ? [join('dist', 'src', 'main.js')] : ['--import', 'tsx', join('src', 'main.ts')];
+  const child = spawn(process.execPath, [...SERVING_NODE_FLAGS, ...main], {
     cwd: root,
     env: {
       ...inheritedEnv(),
@@ -227,7 +233,7 @@ export const webhookBenchmarks: BenchSection = async ({ quick, log }) => {
     try {
       await migrateDatabase(db.config, silentLogger);
       await importCatalog(db.config, 'vega', undefined, () => undefined);
-      all.push(await oneRun(root, db.config.url, log));
+      all.push(await webhookBurst(root, db.config.url, log));
     } finally {
       await db.drop();
     }

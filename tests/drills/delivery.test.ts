@@ -9,6 +9,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../src/config.ts';
 import { floodDrill, killBurstDrill, outageDrill, prepareDrillDatabase, sigtermDrill, twoProcessDrill } from '../../scripts/delivery-drills.ts';
+import { importCatalog } from '../../src/app/import-catalog.ts';
+import { silentLogger } from '../../src/core/ports/logger.ts';
+import { migrateDatabase } from '../../src/infra/db/migrate.ts';
+import { projectRoot } from '../../src/shared/project-root.ts';
+import { webhookBurst } from '../../scripts/bench-webhook.ts';
 import { freshSqlite } from '../helpers/databases.ts';
 import { PrivateMariaDb } from '../helpers/private-mariadb.ts';
 
@@ -75,5 +80,20 @@ describe('delivery drills', () => {
     expect(figures.unanswered).toBe(0);
     expect(figures.replyP50Ms).toBeLessThanOrEqual(1_000);
     expect(figures.drainSeconds).toBeLessThanOrEqual(5);
+  }, DRILL_TIMEOUT_MS);
+});
+
+describe('webhook burst drill', () => {
+  it('GIVEN 500 webhook calls of 200 KB at once, with the container\'s memory flags THEN the bot takes every update and its peak RSS stays ≤ 350 MB', async () => {
+    const db = freshSqlite();
+    try {
+      await migrateDatabase(db.config, silentLogger);
+      await importCatalog(db.config, 'vega', undefined, () => undefined);
+      const figures = await webhookBurst(projectRoot(), db.config.url, () => undefined, 'sources');
+      expect(figures.peakRssMb).toBeLessThanOrEqual(350);
+      expect(figures.accepted + figures.rejected + figures.reset).toBe(500);
+    } finally {
+      await db.drop();
+    }
   }, DRILL_TIMEOUT_MS);
 });
