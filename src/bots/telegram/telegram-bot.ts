@@ -51,9 +51,10 @@ export interface TelegramTuning {
   maxInFlightUpdates: number;
   /** getMe attempts at start-up (network errors only). */
   startAttempts: number;
-  /** Turns running at once over all chats, and turns queued per chat (more are dropped with a notice). */
+  /** Turns running at once over all chats, and turns queued per chat and per member of a chat (more are dropped with a notice). */
   turnConcurrency: number;
   maxQueuedPerChat: number;
+  maxQueuedPerActor: number;
   /** How often work a crashed process left is looked for; and when a pending update counts as abandoned. */
   sweepIntervalMs: number;
   staleAfterMs: number;
@@ -71,7 +72,8 @@ export const DEFAULT_TUNING: TelegramTuning = {
   maxInFlightUpdates: 64,
   startAttempts: 3,
   turnConcurrency: 8,
-  maxQueuedPerChat: 10,
+  maxQueuedPerChat: 100,
+  maxQueuedPerActor: 10,
   sweepIntervalMs: 10_000,
   staleAfterMs: 120_000,
   pollTimeoutSeconds: 50,
@@ -159,6 +161,7 @@ export async function startTelegramBot(options: TelegramBotOptions): Promise<Tel
     ...(options.delivery?.spool ? { spool: options.delivery.spool } : {}),
     concurrency: tuning.turnConcurrency,
     maxQueuedPerChat: tuning.maxQueuedPerChat,
+    maxQueuedPerActor: tuning.maxQueuedPerActor,
     sweepIntervalMs: tuning.sweepIntervalMs,
     staleAfterMs: tuning.staleAfterMs,
     ...(metrics ? { metrics } : {}),

@@ -53,8 +53,9 @@ export interface UpdateHandlerOptions {
   breaker?: BreakerView;
   /** Turns running at once over all chats. */
   concurrency?: number;
-  /** Turns queued per chat; beyond that a chat's updates are dropped with one notice. */
+  /** Turns queued per chat, and per member of a chat; beyond that updates are dropped with one notice. */
   maxQueuedPerChat?: number;
+  maxQueuedPerActor?: number;
   /** How often work left by a crashed process is looked for, and replies' claims renewed. */
   sweepIntervalMs?: number;
   /** Pending updates older than this are taken over from any process (it may have died). */
@@ -97,7 +98,10 @@ export class UpdateHandler {
 
   constructor(private readonly options: UpdateHandlerOptions) {
     this.log = options.log;
-    this.scheduler = new ChatScheduler({ concurrency: options.concurrency ?? 8, maxQueuedPerChat: options.maxQueuedPerChat ?? 10 }, options.log);
+    this.scheduler = new ChatScheduler(
+      { concurrency: options.concurrency ?? 8, maxQueuedPerChat: options.maxQueuedPerChat ?? 100, maxQueuedPerActor: options.maxQueuedPerActor ?? 10 },
+      options.log,
+    );
     this.sender = new TelegramSender({ api: options.api, pacer: options.pacer, store: options.store, log: options.log, ...(options.metrics ? { metrics: options.metrics } : {}) });
   }
 
@@ -244,7 +248,7 @@ export class UpdateHandler {
       // Stop the button's spinner if the turn is slow; the toast then comes as a message if needed.
       setTimeout(() => void this.answer(work, copy.working()), this.options.ackWaitMs).unref();
     }
-    const queued = this.scheduler.enqueue(String(event.chat.id), () => this.apply(work));
+    const queued = this.scheduler.enqueue(String(event.chat.id), () => this.apply(work), String(event.actorId));
     if (!queued && !this.closed) void this.dropFlood(work);
   }
 
