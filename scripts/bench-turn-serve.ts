@@ -14,6 +14,8 @@ import { buildConversation } from '../src/app/build-conversation.ts';
 import { TrackedConversation } from '../src/app/tracked-conversation.ts';
 import type { Inbound } from '../src/core/conversation/turn.ts';
 import { StorageBreaker } from '../src/delivery/breaker.ts';
+import { DEFAULT_TUNING } from '../src/bots/telegram/telegram-bot.ts';
+import { ChatScheduler } from '../src/delivery/chat-scheduler.ts';
 import type { OutboxMessage } from '../src/delivery/ports.ts';
 import { PrismaDeliveryStore } from '../src/infra/db/delivery-store.ts';
 import { TransactionScope } from '../src/infra/db/transaction-scope.ts';
@@ -94,7 +96,7 @@ async function serve(): Promise<ServeFigures> {
     const flushSent = () => (sentBuffer.length > 0 ? store.sent(sentBuffer.splice(0)) : Promise.resolve());
     const flusher = setInterval(() => void flushSent(), 50);
     /** What an adapter does with one update: record it, apply it with its replies, then clear the sent replies. */
-    const delivered = async (inbound: Inbound): Promise<void> => {
+    const apply = async (inbound: Inbound): Promise<void> => {
       const key = { platform: 'telegram' as const, updateKey: String(++updateId) };
       await store.record({ ...key, chatKey: inbound.user.platformUserId, payload: JSON.stringify(inbound) });
       const applied = await store.apply(key, async () => {
@@ -104,6 +106,15 @@ async function serve(): Promise<ServeFigures> {
       });
       if (applied) sentBuffer.push(...applied.outbox);
     };
+    // Turns run through the bot's fair queues, with its concurrency (src/bots/telegram/telegram-bot.ts).
+    const scheduler = new ChatScheduler(
+      { concurrency: DEFAULT_TUNING.turnConcurrency, maxQueuedPerChat: DEFAULT_TUNING.maxQueuedPerChat, maxQueuedPerActor: DEFAULT_TUNING.maxQueuedPerActor },
+      silentLogger,
+    );
+    const delivered = (inbound: Inbound): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (!scheduler.enqueue(inbound.user.platformUserId, () => apply(inbound).then(resolve, reject), inbound.user.platformUserId)) reject(new Error('queue full'));
+      });
     const feel = (n: number, i: number) => delivered({ kind: 'command', name: 'feel', args: EMOTIONS[i % EMOTIONS.length]!, user: benchUser(n) });
     const loaded = settledRssMb();
 
