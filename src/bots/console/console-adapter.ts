@@ -70,12 +70,19 @@ export async function runConsole(conversation: Conversation, options: ConsoleOpt
     if (options.interactive) options.output.write('> ');
   };
   let stop = false;
+  let endSession: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
-    void options.stopped?.then(() => {
+    endSession = () => {
       stop = true;
       rl.close();
       resolve();
-    });
+    };
+    void options.stopped?.then(endSession);
+  });
+  // The reader went away (`npm start | head`): end the session quietly, as command-line tools do.
+  options.output.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') endSession();
+    else throw error;
   });
   // The choices the last turn listed: typing one's words presses it (the terminal has no buttons).
   let offered: Choice[] = [];

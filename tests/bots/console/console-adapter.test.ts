@@ -2,7 +2,7 @@
  * The terminal chat loop (src/bots/console/console-adapter.ts) over the real conversation on the
  * in-memory fakes: lines in order, typed choices pressed, and the one-time hint only for a person.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CONSOLE_RATE_LIMIT, consoleRateLimitExempt, runConsole, TYPE_A_CHOICE_HINT, type ConsoleOptions } from '../../../src/bots/console/console-adapter.ts';
 import { COMMAND_NAMES } from '../../../src/core/conversation/turn.ts';
@@ -24,6 +24,22 @@ async function chat(lines: string[], interactive: boolean, movies = happyCatalog
 const unprompted = (line: string) => line.replace(/^(?:> )+/, '');
 
 describe('runConsole', () => {
+  it('GIVEN the reader goes away (npm start | head) THEN the session ends quietly: no uncaught EPIPE, the rest of the input is not run', async () => {
+    const h = harness(happyCatalog().all);
+    const input = new PassThrough();
+    let writes = 0;
+    const output = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes++;
+        // The first write (the greeting) goes through; then the pipe is closed.
+        callback(writes === 1 ? null : Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    input.end(['/feel happy', '/more', '/more', '/more'].map((line) => `${line}\n`).join(''));
+    await runConsole(h.conversation, { input, output, interactive: false, user: aUser('Ana', 'console') });
+    expect(writes).toBeLessThanOrEqual(3);
+  });
+
   it('GIVEN a cold start list WHEN the user types "rate a few" THEN the onboarding list comes, as if the button were tapped', async () => {
     const out = await chat(['/feel happy', 'rate a few'], false);
     expect(out).toContain('  ➡ More · ⭐ Rate a few');
