@@ -16,7 +16,7 @@ import type { Inbound } from '../src/core/conversation/turn.ts';
 import { StorageBreaker } from '../src/delivery/breaker.ts';
 import { DEFAULT_TUNING } from '../src/bots/telegram/telegram-bot.ts';
 import { ChatScheduler } from '../src/delivery/chat-scheduler.ts';
-import type { OutboxMessage } from '../src/delivery/ports.ts';
+import { SentReplies } from '../src/delivery/sent-replies.ts';
 import { PrismaDeliveryStore } from '../src/infra/db/delivery-store.ts';
 import { TransactionScope } from '../src/infra/db/transaction-scope.ts';
 import { EMOTIONS } from '../src/core/domain/emotions.ts';
@@ -92,9 +92,7 @@ async function serve(): Promise<ServeFigures> {
     );
     let updateId = 0;
     // Sent replies are cleared in batches every 50 ms, as the adapters' senders do.
-    const sentBuffer: OutboxMessage[] = [];
-    const flushSent = () => (sentBuffer.length > 0 ? store.sent(sentBuffer.splice(0)) : Promise.resolve());
-    const flusher = setInterval(() => void flushSent(), 50);
+    const sent = new SentReplies(store, silentLogger);
     /** What an adapter does with one update: record it, apply it with its replies, then clear the sent replies. */
     const apply = async (inbound: Inbound): Promise<void> => {
       const key = { platform: 'telegram' as const, updateKey: String(++updateId) };
@@ -104,7 +102,7 @@ async function serve(): Promise<ServeFigures> {
         const expiresAt = new Date(Date.now() + 60_000);
         return { value: turn, outbox: turn.messages.map((message) => ({ chatKey: inbound.user.platformUserId, payload: JSON.stringify(message), expiresAt })) };
       });
-      if (applied) sentBuffer.push(...applied.outbox);
+      for (const message of applied?.outbox ?? []) sent.mark(message);
     };
     // Turns run through the bot's fair queues, with its concurrency (src/bots/telegram/telegram-bot.ts).
     const scheduler = new ChatScheduler(
@@ -159,8 +157,7 @@ async function serve(): Promise<ServeFigures> {
       await like(i % users, i);
       likeLatencies.push(performance.now() - likeStarted);
     }
-    clearInterval(flusher);
-    await flushSent();
+    await sent.close();
     const memory = process.memoryUsage();
     return {
       p50Ms: median(latencies),

@@ -14,6 +14,7 @@ import { StorageUnavailableError } from '../core/ports/repositories.ts';
 import { TurnUndone } from '../delivery/ports.ts';
 import type { Metrics } from '../infra/http/http-server.ts';
 import { isStorageUnavailable } from '../infra/db/repositories/storage-errors.ts';
+import { IdleSignal } from '../shared/idle-signal.ts';
 
 /** How turns get their transaction (src/infra/db/transaction-scope.ts). */
 export interface TurnTransactions {
@@ -29,7 +30,7 @@ export interface TurnBreaker {
 
 export class TrackedConversation implements Conversation {
   private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly drained = new IdleSignal(() => this.inFlight === 0);
 
   constructor(
     private readonly inner: Conversation,
@@ -51,7 +52,7 @@ export class TrackedConversation implements Conversation {
       return await this.transacted(input);
     } finally {
       this.inFlight--;
-      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.drained.check();
     }
   }
 
@@ -89,13 +90,6 @@ export class TrackedConversation implements Conversation {
 
   /** Resolves when no turn is running, or after `timeoutMs` (whichever comes first). */
   drain(timeoutMs: number): Promise<boolean> {
-    if (this.inFlight === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.drained.wait(timeoutMs);
   }
 }

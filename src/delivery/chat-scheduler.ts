@@ -12,6 +12,7 @@
  * if (!scheduler.enqueue('42', () => applyUpdate(row), '7')) dropWithNotice(row);
  */
 import type { Logger } from '../core/ports/logger.ts';
+import { IdleSignal } from '../shared/idle-signal.ts';
 
 export interface SchedulerOptions {
   /** Jobs running at once over all chats. */
@@ -36,7 +37,7 @@ export class ChatScheduler {
   private running = 0;
   private queued = 0;
   private closed = false;
-  private idleWaiters: Array<() => void> = [];
+  private readonly drained = new IdleSignal(() => this.pending === 0);
 
   constructor(
     private readonly options: SchedulerOptions,
@@ -82,19 +83,12 @@ export class ChatScheduler {
       chat.byActor.clear();
       if (!chat.running) this.chats.delete(key);
     }
-    this.wakeIfIdle();
+    this.drained.check();
   }
 
   /** Resolves true once nothing runs or is queued, or false after `timeoutMs`. */
   idle(timeoutMs: number): Promise<boolean> {
-    if (this.pending === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.drained.wait(timeoutMs);
   }
 
   private pump(): void {
@@ -120,12 +114,8 @@ export class ChatScheduler {
           if (chat.jobs.length > 0 && !this.closed) this.ready.push(chatKey);
           else if (chat.jobs.length === 0) this.chats.delete(chatKey);
           this.pump();
-          this.wakeIfIdle();
+          this.drained.check();
         });
     }
-  }
-
-  private wakeIfIdle(): void {
-    if (this.pending === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 }

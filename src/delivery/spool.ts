@@ -19,6 +19,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/ports/logger.ts';
+import { Batcher } from './batcher.ts';
 import { ownerIsGone, processOwner } from './owner.ts';
 
 /** Updates per write and fsync. */
@@ -26,8 +27,7 @@ const APPEND_BATCH = 500;
 
 export class OutageSpool {
   private readonly file: string;
-  private readonly queue: Array<{ line: string; resolve: () => void; reject: (error: unknown) => void }> = [];
-  private writing = false;
+  private readonly appends = new Batcher<string, void>((lines) => this.writeLines(lines), APPEND_BATCH);
   private replaying: Promise<number> | null = null;
   private replays = 0;
 
@@ -42,34 +42,19 @@ export class OutageSpool {
   /** Resolves once `line` is on disk; lines arriving meanwhile share one write and one fsync. */
   append(line: string): Promise<void> {
     if (line.includes('\n')) return Promise.reject(new Error('a spooled line must not contain a newline'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
-      if (!this.writing) void this.writeQueued();
-    });
+    return this.appends.push(line);
   }
 
-  private async writeQueued(): Promise<void> {
-    this.writing = true;
+  private async writeLines(lines: readonly string[]): Promise<void[]> {
+    mkdirSync(this.dir, { recursive: true });
+    const handle = await open(this.file, 'a');
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, APPEND_BATCH);
-        try {
-          mkdirSync(this.dir, { recursive: true });
-          const handle = await open(this.file, 'a');
-          try {
-            await handle.write(batch.map((item) => `${item.line}\n`).join(''));
-            await handle.sync();
-          } finally {
-            await handle.close();
-          }
-          for (const item of batch) item.resolve();
-        } catch (error) {
-          for (const item of batch) item.reject(error);
-        }
-      }
+      await handle.write(lines.map((line) => `${line}\n`).join(''));
+      await handle.sync();
     } finally {
-      this.writing = false;
+      await handle.close();
     }
+    return lines.map(() => undefined);
   }
 
   /**

@@ -47,6 +47,7 @@ import type { Config } from '../../config.ts';
 import type { Conversation, Inbound } from '../../core/conversation/turn.ts';
 import { copy } from '../../core/copy.ts';
 import type { Logger } from '../../core/ports/logger.ts';
+import { IdleSignal } from '../../shared/idle-signal.ts';
 import { MemoryDeliveryStore } from '../../delivery/memory-store.ts';
 import type { DeliveryStore } from '../../delivery/ports.ts';
 import type { RunningChannel } from '../channel.ts';
@@ -295,7 +296,7 @@ class RecentIds {
 class InteractionHandler {
   received = 0;
   private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly drained = new IdleSignal(() => this.inFlight === 0);
   private readonly recent = new RecentIds();
   private readonly acks = new AckGate();
 
@@ -319,19 +320,12 @@ class InteractionHandler {
     this.inFlight++;
     void this.run(interaction).finally(() => {
       this.inFlight--;
-      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.drained.check();
     });
   }
 
   idle(timeoutMs?: number): Promise<boolean> {
-    if (this.inFlight === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = timeoutMs === undefined ? null : setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        if (timer) clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.drained.wait(timeoutMs);
   }
 
   get pending(): number {

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import type { Conversation, Turn } from '../../core/conversation/turn.ts';
 import { copy } from '../../core/copy.ts';
 import type { Logger } from '../../core/ports/logger.ts';
+import { IdleSignal } from '../../shared/idle-signal.ts';
 import { StorageUnavailableError } from '../../core/ports/repositories.ts';
 import { TurnUndone, type DeliveryStore, type UpdateKey } from '../../delivery/ports.ts';
 import type { Counter, DiscordSender } from './outbox-sender.ts';
@@ -57,7 +58,7 @@ const isUnavailable = (error: unknown) => error instanceof StorageUnavailableErr
 
 export class InteractionDelivery {
   private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly drained = new IdleSignal(() => this.inFlight === 0);
   /** Interactions whose user was told "try again": dropped once the database answers, never applied later. */
   private readonly toDrop = new Set<string>();
   /** Recovered interactions that met an outage: tried again at the next sweep while their token lives. */
@@ -168,14 +169,7 @@ export class InteractionDelivery {
 
   /** Resolves true once nothing is being recorded, applied or recovered, or false after `timeoutMs`. */
   idle(timeoutMs?: number): Promise<boolean> {
-    if (this.inFlight === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = timeoutMs === undefined ? null : setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        if (timer) clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.drained.wait(timeoutMs);
   }
 
   /**
@@ -261,7 +255,7 @@ export class InteractionDelivery {
       return await work();
     } finally {
       this.inFlight--;
-      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.drained.check();
     }
   }
 }

@@ -25,6 +25,8 @@ import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from 'd
 import { copy } from '../../core/copy.ts';
 import type { Logger } from '../../core/ports/logger.ts';
 import type { DeliveryStore, OutboxMessage } from '../../delivery/ports.ts';
+import { SentReplies } from '../../delivery/sent-replies.ts';
+import { IdleSignal } from '../../shared/idle-signal.ts';
 import { planNotice, readOperation, type DiscordOperation } from './reply-plan.ts';
 import { discordCode, safeError } from './safe-error.ts';
 
@@ -90,20 +92,17 @@ export class DiscordSender {
   /** Each interaction's unsent calls, by turn key ("discord:<interaction id>"), in order. */
   private readonly lanes = new Map<string, OutboxMessage[]>();
   private readonly stopping = new AbortController();
-  private readonly sentBuffer: Array<Pick<OutboxMessage, 'turnKey' | 'seq'>> = [];
   private readonly calls = new Set<Promise<unknown>>();
-  private flushTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
-  private idleWaiters: Array<() => void> = [];
+  private readonly sent: SentReplies;
+  private readonly drained = new IdleSignal(() => this.lanes.size === 0);
   private readonly retryDelayMs: number;
   private readonly maxAttempts: number;
-  private readonly flushDelayMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: DiscordSenderOptions) {
     this.retryDelayMs = options.retryDelayMs ?? 1_000;
     this.maxAttempts = options.maxAttempts ?? 10;
-    this.flushDelayMs = options.flushDelayMs ?? 50;
+    this.sent = new SentReplies(options.store, options.log, { describe: safeError, ...(options.flushDelayMs === undefined ? {} : { flushDelayMs: options.flushDelayMs }) });
     this.now = options.now ?? Date.now;
   }
 
@@ -152,14 +151,7 @@ export class DiscordSender {
 
   /** Resolves true once every queued call is sent (or given up), or false after `timeoutMs`. */
   idle(timeoutMs?: number): Promise<boolean> {
-    if (this.lanes.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = timeoutMs === undefined ? null : setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        if (timer) clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.drained.wait(timeoutMs);
   }
 
   /** Stops sending (unsent calls stay in the outbox), lets calls on the wire finish briefly, and records what was sent. */
@@ -172,7 +164,7 @@ export class DiscordSender {
       // Let the lanes record what just went out.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await this.flush();
+    await this.sent.close();
   }
 
   private async drain(turnKey: string, lane: OutboxMessage[]): Promise<void> {
@@ -195,7 +187,7 @@ export class DiscordSender {
         }
         attempts = 0;
         lane.shift();
-        this.markSent(message);
+        this.sent.mark(message);
         if (outcome === 'dead' || outcome === 'refused') {
           this.dropLane(lane);
           return;
@@ -203,13 +195,13 @@ export class DiscordSender {
       }
     } finally {
       if (this.lanes.get(turnKey) === lane && (lane.length === 0 || this.stopping.signal.aborted)) this.lanes.delete(turnKey);
-      if (this.lanes.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.drained.check();
     }
   }
 
   /** The rest of an interaction's answer is not worth sending: removed from the outbox. */
   private dropLane(lane: OutboxMessage[]): void {
-    for (const message of lane.splice(0)) this.markSent(message);
+    for (const message of lane.splice(0)) this.sent.mark(message);
   }
 
   private async sendOne(message: OutboxMessage, attempt: number): Promise<Outcome> {
@@ -267,28 +259,5 @@ export class DiscordSender {
     this.calls.add(request);
     void request.catch(() => undefined).finally(() => this.calls.delete(request));
     return request;
-  }
-
-  private markSent(message: OutboxMessage): void {
-    this.sentBuffer.push({ turnKey: message.turnKey, seq: message.seq });
-    this.flushTimer ??= setTimeout(() => void this.flush(), this.flushDelayMs);
-  }
-
-  /** Removes sent calls from the outbox; on failure they are kept for the next flush. */
-  private flush(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    this.flushing = this.flushing.then(async () => {
-      const batch = this.sentBuffer.splice(0);
-      if (batch.length === 0) return;
-      try {
-        await this.options.store.sent(batch);
-      } catch (error) {
-        this.sentBuffer.unshift(...batch);
-        this.options.log.warn({ err: safeError(error), count: batch.length }, 'could not clear sent discord replies from the outbox; will retry');
-        if (!this.stopping.signal.aborted) this.flushTimer ??= setTimeout(() => void this.flush(), 1_000);
-      }
-    });
-    return this.flushing;
   }
 }

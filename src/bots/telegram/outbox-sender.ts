@@ -10,6 +10,8 @@
  */
 import type { Logger } from '../../core/ports/logger.ts';
 import type { DeliveryStore, OutboxMessage } from '../../delivery/ports.ts';
+import { SentReplies } from '../../delivery/sent-replies.ts';
+import { IdleSignal } from '../../shared/idle-signal.ts';
 import { errorCode, type Counter, type TelegramApi } from './api.ts';
 import { PacerClosedError, sleep, type Pacer, type PacedChat } from './pacer.ts';
 import type { InlineKeyboard, OutgoingCall } from './render.ts';
@@ -41,17 +43,13 @@ const PERMANENT_CODES = new Set([400, 401, 403, 404]);
 export class TelegramSender {
   private readonly queues = new Map<number, OutboxMessage[]>();
   private readonly stopping = new AbortController();
-  private readonly sentBuffer: Array<Pick<OutboxMessage, 'turnKey' | 'seq'>> = [];
-  private flushTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
-  private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly sent: SentReplies;
+  private readonly drained = new IdleSignal(() => this.queues.size === 0);
   private readonly retryDelayMs: number;
-  private readonly flushDelayMs: number;
 
   constructor(private readonly options: SenderOptions) {
     this.retryDelayMs = options.retryDelayMs ?? 5_000;
-    this.flushDelayMs = options.flushDelayMs ?? 50;
+    this.sent = new SentReplies(options.store, options.log, options.flushDelayMs === undefined ? {} : { flushDelayMs: options.flushDelayMs });
   }
 
   /** Replies waiting or being sent. */
@@ -79,24 +77,16 @@ export class TelegramSender {
 
   /** Resolves true once every queued reply is sent, or false after `timeoutMs`. */
   idle(timeoutMs: number): Promise<boolean> {
-    if (this.queues.size === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idleWaiters.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    return this.drained.wait(timeoutMs);
   }
 
   /** Stops sending (unsent replies stay in the outbox) and records what was sent. */
   async close(): Promise<void> {
     this.stopping.abort();
-    await this.flush();
+    await this.sent.close();
   }
 
   private async drain(chatId: number, queue: OutboxMessage[]): Promise<void> {
-    this.inFlight++;
     try {
       while (queue.length > 0 && !this.stopping.signal.aborted) {
         const message = queue[0]!;
@@ -107,12 +97,11 @@ export class TelegramSender {
           continue;
         }
         queue.shift();
-        this.markSent(message);
+        this.sent.mark(message);
       }
     } finally {
-      this.inFlight--;
       if (this.queues.get(chatId) === queue && (queue.length === 0 || this.stopping.signal.aborted)) this.queues.delete(chatId);
-      if (this.queues.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      this.drained.check();
     }
   }
 
@@ -170,28 +159,5 @@ export class TelegramSender {
       metrics?.increment('telegram_poster_fallbacks_total');
       await api.call('sendMessage', call.fallback.payload, again);
     }
-  }
-
-  private markSent(message: OutboxMessage): void {
-    this.sentBuffer.push({ turnKey: message.turnKey, seq: message.seq });
-    this.flushTimer ??= setTimeout(() => void this.flush(), this.flushDelayMs);
-  }
-
-  /** Removes sent replies from the outbox; on failure they are kept for the next flush. */
-  private flush(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    this.flushing = this.flushing.then(async () => {
-      const batch = this.sentBuffer.splice(0);
-      if (batch.length === 0) return;
-      try {
-        await this.options.store.sent(batch);
-      } catch (error) {
-        this.sentBuffer.unshift(...batch);
-        this.options.log.warn({ err: error, count: batch.length }, 'could not clear sent replies from the outbox; will retry');
-        if (!this.stopping.signal.aborted) this.flushTimer ??= setTimeout(() => void this.flush(), 1_000);
-      }
-    });
-    return this.flushing;
   }
 }

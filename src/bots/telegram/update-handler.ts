@@ -219,11 +219,6 @@ export class UpdateHandler {
     }
   }
 
-  /** Resolves true once no turn runs or waits, or false after `timeoutMs`. */
-  idle(timeoutMs: number): Promise<boolean> {
-    return this.scheduler.idle(timeoutMs);
-  }
-
   /**
    * Stops: no new turns start (queued ones stay pending in the inbox), waits up to `turnsMs` for
    * running turns, then stops sending (unsent replies stay in the outbox) and gives both up to the

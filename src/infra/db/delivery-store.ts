@@ -11,6 +11,7 @@ import type { Platform } from '../../core/conversation/turn.ts';
 import { StorageUnavailableError } from '../../core/ports/repositories.ts';
 import type { StorageBreaker } from '../../delivery/breaker.ts';
 import { ownerIsGone, processOwner, RELEASED_OWNER } from '../../delivery/owner.ts';
+import { Batcher } from '../../delivery/batcher.ts';
 import type { AppliedWork, DeliveryStore, InboxEntry, OutboxMessage, UpdateKey } from '../../delivery/ports.ts';
 import { isStorageUnavailable } from './repositories/storage-errors.ts';
 import type { TransactionScope } from './transaction-scope.ts';
@@ -38,8 +39,7 @@ export class PrismaDeliveryStore implements DeliveryStore {
   private readonly owner: string;
   private readonly now: () => number;
   private readonly dialect: 'sqlite' | 'mysql';
-  private readonly recordQueue: Array<{ entry: InboxEntry; resolve: (fresh: boolean) => void; reject: (error: unknown) => void }> = [];
-  private recording = false;
+  private readonly inserts = new Batcher<InboxEntry, boolean>((entries) => this.guarded(() => this.insertIgnoringDuplicates(entries)), RECORD_BATCH);
   private lastBatchAt = 0;
 
   constructor(
@@ -78,27 +78,7 @@ export class PrismaDeliveryStore implements DeliveryStore {
    * getUpdates batch or from concurrent webhook calls.
    */
   record(entry: InboxEntry): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.recordQueue.push({ entry, resolve, reject });
-      if (!this.recording) void this.recordQueued();
-    });
-  }
-
-  private async recordQueued(): Promise<void> {
-    this.recording = true;
-    try {
-      while (this.recordQueue.length > 0) {
-        const batch = this.recordQueue.splice(0, RECORD_BATCH);
-        try {
-          const fresh = await this.guarded(() => this.insertIgnoringDuplicates(batch.map((item) => item.entry)));
-          batch.forEach((item, i) => item.resolve(fresh[i]!));
-        } catch (error) {
-          for (const item of batch) item.reject(error);
-        }
-      }
-    } finally {
-      this.recording = false;
-    }
+    return this.inserts.push(entry);
   }
 
   /** One INSERT for the batch; says, per entry, whether it was new (not recorded before, by anyone). */
